@@ -1,0 +1,15 @@
+import type { ModuleRef } from '@nestjs/core';
+import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
+import type { GenServerProcess } from '../process/gen-server-process.js';
+import type { HandlerTable } from './handler-table.js';
+
+/** A `@GenServer` class of the app, as the explorer found it. */
+export interface GenServerType {
+  readonly cls: new (...args: never[]) => GenServerProcess;
+  /** `options.type`, else the class name. */
+  readonly typeName: string;
+  readonly options: GenServerOptions;
+  readonly handlers: HandlerTable;
+  /** ModuleRef of the module that provides the class: each incarnation is built in its scope. */
+  readonly moduleRef: ModuleRef;
+}

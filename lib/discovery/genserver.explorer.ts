@@ -1,0 +1,62 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { GenServerKernel } from '../runtime/genserver.kernel.js';
+import type { GenServerProcess } from '../process/gen-server-process.js';
+import { GenServerMetadataAccessor } from './genserver-metadata.accessor.js';
+import type { GenServerType } from './genserver-type.js';
+
+/**
+ * Finds the `@GenServer` providers of the app at bootstrap, reads their handlers once, and
+ * registers them as types with the kernel.
+ */
+@Injectable()
+export class GenServerExplorer implements OnModuleInit {
+  private readonly logger = new Logger('GenServer');
+  /** Types with a process name, in discovery order: the processes started at boot. */
+  readonly named: GenServerType[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly accessor: GenServerMetadataAccessor,
+    private readonly kernel: GenServerKernel,
+    private readonly ownModuleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    const seen = new Set<Function>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const cls = this.classOf(wrapper);
+      if (!cls || seen.has(cls)) continue;
+      const options = this.accessor.getOptions(cls);
+      if (!options) continue;
+      seen.add(cls);
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(`${cls.name} is request-scoped; a GenServer must be a singleton provider, so it is skipped`);
+        continue;
+      }
+      const type: GenServerType = {
+        cls: cls as GenServerType['cls'],
+        typeName: options.type ?? cls.name,
+        options,
+        handlers: this.accessor.getHandlers(cls),
+        moduleRef: this.moduleRefOf(wrapper),
+      };
+      this.kernel.registerType(type);
+      if (options.name !== undefined) this.named.push(type);
+    }
+  }
+
+  /** The class behind a provider, also when it was registered with `useFactory` or `useValue`. */
+  private classOf(wrapper: InstanceWrapper): Function | undefined {
+    const instance = wrapper.instance as GenServerProcess | undefined;
+    if (wrapper.metatype && !wrapper.inject && typeof wrapper.metatype === 'function') return wrapper.metatype;
+    const ctor = instance && Object.getPrototypeOf(instance)?.constructor;
+    return typeof ctor === 'function' ? ctor : undefined;
+  }
+
+  private moduleRefOf(wrapper: InstanceWrapper): ModuleRef {
+    const host = wrapper.host?.getProviderByKey(ModuleRef)?.instance as ModuleRef | undefined;
+    return host ?? this.ownModuleRef;
+  }
+}

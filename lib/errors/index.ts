@@ -1,0 +1,13 @@
+export * from './genserver.error.js';
+export * from './call-timeout.error.js';
+export * from './no-such-process.error.js';
+export * from './process-crashed.error.js';
+export * from './process-stopped.error.js';
+export * from './call-cycle.error.js';
+export * from './unhandled-message.error.js';
+export * from './already-started.error.js';
+export * from './mailbox-full.error.js';
+export * from './process-init.error.js';
+export * from './unknown-type.error.js';
+export * from './invalid-payload.error.js';
+export { messages } from './messages.js';

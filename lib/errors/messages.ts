@@ -1,0 +1,43 @@
+// Every error text in one place, so tests and docs can quote them.
+export const messages = {
+  callTimedOut: (process: string, timeoutMs: number) =>
+    `call to process "${process}" timed out after ${timeoutMs} ms`,
+  noSuchProcess: (process: string) => `no process is registered under the name "${process}"`,
+  processCrashed: (process: string, messageType: string | undefined, cause: unknown) =>
+    `process "${process}" crashed while handling ${describeType(messageType)}: ${describeCause(cause)}`,
+  processStopped: (process: string, reason: string) => `process "${process}" is stopped (${reason})`,
+  callCycle: (chain: readonly string[]) =>
+    `call cycle detected: ${chain.join(' -> ')} (the target is already waiting in this call chain)`,
+  unhandledMessage: (process: string, kind: string, messageType: string | undefined) =>
+    `process "${process}" has no @Handle${capitalize(kind)} handler for ${describeType(messageType)}`,
+  alreadyStarted: (process: string) => `a process named "${process}" is already running`,
+  mailboxFull: (process: string, max: number) =>
+    `mailbox of process "${process}" is full (${max} messages waiting)`,
+  initFailed: (process: string, cause: unknown) =>
+    `process "${process}" failed in init(): ${describeCause(cause)}`,
+  unknownType: (type: string, known: readonly string[]) =>
+    `"${type}" is not a registered @GenServer type; registered: ${known.length ? known.join(', ') : '(none)'}`,
+  invalidPayload: (process: string, what: string, messageType: string | undefined, found: string) =>
+    `${what} for process "${process}" (${describeType(messageType)}) must be plain data, got ${found}`,
+  duplicateHandler: (className: string, kind: string, pattern: string | undefined) =>
+    `${className} declares two @Handle${capitalize(kind)} handlers for ${pattern === undefined ? 'the catch-all' : `"${pattern}"`}`,
+  invalidName: (name: unknown) => `a process name must be a non-empty string, got ${JSON.stringify(name)}`,
+  invalidTimeout: (what: string, value: unknown) =>
+    `${what} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+  invalidCount: (what: string, value: unknown, min: number) =>
+    `${what} must be a whole number >= ${min}, got ${String(value)}`,
+  notRunningInProcess: (className: string) =>
+    `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
+};
+
+function describeType(messageType: string | undefined): string {
+  return messageType === undefined ? 'a message without a "type"' : `message "${messageType}"`;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function capitalize(kind: string): string {
+  return kind.charAt(0).toUpperCase() + kind.slice(1);
+}

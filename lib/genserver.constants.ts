@@ -1,0 +1,13 @@
+/** Metadata key under which `@GenServer` records its options on a class. */
+export const GENSERVER_METADATA = 'genserver:server';
+/** Metadata keys under which the handler decorators record their patterns on a method. */
+export const HANDLE_CALL_METADATA = 'genserver:handle_call';
+export const HANDLE_CAST_METADATA = 'genserver:handle_cast';
+export const HANDLE_INFO_METADATA = 'genserver:handle_info';
+
+/** Defaults that apply when neither the module nor the process says otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_RESTARTS = 3;
+export const DEFAULT_RESTART_WINDOW_MS = 5000;
+/** Messages a mailbox handles in one turn before it yields to the event loop. */
+export const DEFAULT_DRAIN_BUDGET = 1024;

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { GenServerMetadataAccessor } from './discovery/genserver-metadata.accessor.js';
+import { GenServerExplorer } from './discovery/genserver.explorer.js';
+import { GenServerConfigurableModule } from './genserver-module.definition.js';
+import { GenServerEvents } from './runtime/genserver-events.js';
+import { GenServerKernel } from './runtime/genserver.kernel.js';
+import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
+import { GenServerRuntime } from './runtime/genserver.runtime.js';
+
+/**
+ * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
+ * `GenServerModule.forRoot({ callTimeout: 5000 })`, or `forRootAsync({ imports, inject,
+ * useFactory })` to take options from configuration. `GenServerRuntime` is then injectable
+ * everywhere, and every `@GenServer` provider of the app is discovered at bootstrap.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    GenServerEvents,
+    GenServerKernel,
+    GenServerMetadataAccessor,
+    GenServerExplorer,
+    GenServerLifecycle,
+    GenServerRuntime,
+  ],
+  exports: [GenServerRuntime],
+})
+export class GenServerModule extends GenServerConfigurableModule {}

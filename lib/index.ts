@@ -1,0 +1,21 @@
+export { GenServerModule } from './genserver.module.js';
+export { GENSERVER_MODULE_OPTIONS } from './genserver-module.definition.js';
+export * from './decorators/index.js';
+export * from './errors/index.js';
+export * from './interfaces/index.js';
+export { GenServerProcess } from './process/gen-server-process.js';
+export { From } from './process/from.js';
+export { TimerRef } from './process/timer-ref.js';
+export { noReply, type NoReply } from './process/no-reply.js';
+export { type ExitReason, isNormalExit } from './process/exit-reason.js';
+export { GenServerRuntime } from './runtime/genserver.runtime.js';
+export type { Envelope, MessageKind } from './runtime/envelope.js';
+export type { Router } from './runtime/router.js';
+export type {
+  GenServerEvent,
+  StartedEvent,
+  CrashedEvent,
+  RestartedEvent,
+  StoppedEvent,
+  DeadLetterEvent,
+} from './runtime/genserver-events.js';

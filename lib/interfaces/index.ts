@@ -1,0 +1,3 @@
+export * from './gen-server-options.interface.js';
+export * from './genserver-module-options.interface.js';
+export * from './process-info.interface.js';

@@ -1,0 +1,41 @@
+/** Lifecycle states a process goes through, in order; `restarting` may repeat. */
+export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
+
+/** What `GenServerRuntime.whereis` returns: the identity of the running incarnation. */
+export interface ProcessRef {
+  readonly name: string;
+  readonly type: string;
+  /** Changes on every restart, as an Erlang pid does. */
+  readonly incarnation: number;
+}
+
+/** What `GenServerRuntime.status` returns: a snapshot, not a live view. */
+export interface ProcessStatus {
+  readonly name: string;
+  readonly type: string;
+  readonly status: ProcessStatusName;
+  /** Messages waiting in the mailbox. */
+  readonly mailbox: number;
+  /** Messages handled (successfully or not) since the process was first started. */
+  readonly processed: number;
+  /** Handlers that threw (crashes). */
+  readonly errors: number;
+  readonly restarts: number;
+}
+
+/** Options of `GenServerRuntime.start`. */
+export interface StartOptions {
+  /** Name to register the process under; unique among running processes. */
+  name: string;
+  /** Passed to `init(args)`, on the first start and on every restart. */
+  args?: unknown;
+  maxMailbox?: number;
+  maxRestarts?: number;
+  withinMs?: number;
+}
+
+/** Options of a single `call`. */
+export interface CallOptions {
+  /** Ms to wait for the reply; the module's `callTimeout` when left out. */
+  timeout?: number;
+}

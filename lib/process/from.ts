@@ -1,0 +1,12 @@
+/**
+ * The reply address of a call, handed to `@HandleCall` handlers as their second argument. Keep it
+ * to answer later with `this.reply(from, value)` after returning `noReply()`.
+ */
+export class From {
+  constructor(
+    /** Identifies the waiting call; unique per runtime. */
+    readonly ref: number,
+    /** Name of the calling process, or `null` when the caller is not a process (a controller). */
+    readonly caller: string | null,
+  ) {}
+}

@@ -1,0 +1,89 @@
+import { GenServerError } from '../errors/genserver.error.js';
+import { messages } from '../errors/messages.js';
+import type { CallOptions } from '../interfaces/process-info.interface.js';
+import type { ExitReason } from './exit-reason.js';
+import type { From } from './from.js';
+import type { TimerRef } from './timer-ref.js';
+
+/** @internal What a running instance is bound to; set by the runtime before `init`. */
+export const PROCESS_BINDING = Symbol('genserver:binding');
+
+/** @internal The runtime side of a process, as seen from its instance. */
+export interface ProcessBinding {
+  readonly name: string;
+  sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef;
+  cancelTimer(owner: GenServerProcess, ref: TimerRef): boolean;
+  call<R>(owner: GenServerProcess, to: string, payload: unknown, options?: CallOptions): Promise<R>;
+  cast(owner: GenServerProcess, to: string, payload: unknown): Promise<void>;
+  reply(owner: GenServerProcess, from: From, value: unknown): void;
+  stop(owner: GenServerProcess, reason: ExitReason): void;
+}
+
+/**
+ * Base class of every GenServer. Nest builds each incarnation (constructor injection works); the
+ * runtime then calls `init`, hands it messages one at a time, and calls `terminate` at the end.
+ * `state` is private to the process: read and change it only inside its callbacks.
+ */
+export abstract class GenServerProcess<S = unknown> {
+  /** The process's state; set it in `init`. A restart starts from a fresh instance and `init`. */
+  state!: S;
+
+  /** @internal */
+  [PROCESS_BINDING]?: ProcessBinding;
+
+  /** The name the process is registered under. */
+  get name(): string {
+    return this.binding().name;
+  }
+
+  /**
+   * Runs once per incarnation, before any message. May be async: messages that arrive meanwhile
+   * wait. Throwing fails the start (`ProcessInitError`) or counts as a crash on restart.
+   */
+  init(_args?: unknown): void | Promise<void> {}
+
+  /**
+   * Runs once when the process ends: stopped (`'normal'`, `'shutdown'`) or crashed (the error).
+   * Messages cannot reach the process any more; timers are already cancelled.
+   */
+  terminate(_reason: ExitReason): void | Promise<void> {}
+
+  /** Delivers `payload` to this process's `@HandleInfo` handlers after `ms` milliseconds. */
+  sendAfter(ms: number, payload: unknown): TimerRef {
+    return this.binding().sendAfter(this, ms, payload);
+  }
+
+  /** Cancels a `sendAfter` timer; false when it already fired or was cancelled. */
+  cancelTimer(ref: TimerRef): boolean {
+    return this.binding().cancelTimer(this, ref);
+  }
+
+  /** Calls another process and waits for its reply (see `GenServerRuntime.call`). */
+  call<R = unknown>(name: string, payload: unknown, options?: CallOptions): Promise<R> {
+    return this.binding().call<R>(this, name, payload, options);
+  }
+
+  /** Sends a fire-and-forget message to another process (or this one). */
+  cast(name: string, payload: unknown): Promise<void> {
+    return this.binding().cast(this, name, payload);
+  }
+
+  /** Answers a call whose handler returned `noReply()`. A reply to a call no longer waiting is dropped. */
+  reply(from: From, value: unknown): void {
+    this.binding().reply(this, from, value);
+  }
+
+  /**
+   * Stops this process once the current handler returns (at once outside a handler), with
+   * `terminate(reason)`. A stop with `'normal'` is not a crash and is not restarted.
+   */
+  stop(reason: ExitReason = 'normal'): void {
+    this.binding().stop(this, reason);
+  }
+
+  private binding(): ProcessBinding {
+    const binding = this[PROCESS_BINDING];
+    if (!binding) throw new GenServerError(messages.notRunningInProcess(this.constructor.name));
+    return binding;
+  }
+}

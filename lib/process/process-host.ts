@@ -1,0 +1,27 @@
+import type { GenServerType } from '../discovery/genserver-type.js';
+import type { Envelope } from '../runtime/envelope.js';
+import type { GenServerEvent } from '../runtime/genserver-events.js';
+import type { GenServerProcess } from './gen-server-process.js';
+import type { From } from './from.js';
+
+/** What a process cell needs from the runtime around it. */
+export interface ProcessHost {
+  readonly drainBudget: number;
+  /** Builds a fresh instance of the type through Nest. */
+  instantiate(type: GenServerType): Promise<GenServerProcess>;
+  call<R>(to: string, payload: unknown, timeoutMs: number | undefined, chain: readonly string[]): Promise<R>;
+  cast(to: string, payload: unknown): Promise<void>;
+  /** Builds the envelope of an info message to `to` (timers). */
+  infoEnvelope(to: string, payload: unknown): Envelope;
+  /** Answers a call. */
+  reply(from: From, value: unknown, messageType: string | undefined): void;
+  /** Fails a call. */
+  fail(from: From, error: unknown): void;
+  /** Marks a call as answered later by `owner` (its handler returned `noReply()`). */
+  defer(from: From, owner: string): void;
+  /** Fails every call `owner` deferred and has not answered (it crashed or stopped). */
+  failDeferred(owner: string, error: unknown): void;
+  emit(event: GenServerEvent): void;
+  /** Forgets a process that has stopped. */
+  release(name: string): void;
+}

@@ -1,0 +1,4 @@
+/** Handle of a `sendAfter` timer, for `cancelTimer`. */
+export class TimerRef {
+  constructor(readonly id: number) {}
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+import type { ExitReason } from '../process/exit-reason.js';
+import type { Envelope } from './envelope.js';
+
+interface EventBase {
+  /** Process name. */
+  readonly name: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/** A process finished `init` for the first time and takes messages. */
+export interface StartedEvent extends EventBase {
+  readonly type: 'started';
+  readonly processType: string;
+}
+/** A handler (or `init` during a restart) threw. */
+export interface CrashedEvent extends EventBase {
+  readonly type: 'crashed';
+  readonly reason: unknown;
+  /** Type of the message being handled; undefined for a failed restart. */
+  readonly messageType: string | undefined;
+}
+/** A fresh incarnation replaced a crashed one. */
+export interface RestartedEvent extends EventBase {
+  readonly type: 'restarted';
+  readonly restarts: number;
+}
+/** The process ended and its name is free. */
+export interface StoppedEvent extends EventBase {
+  readonly type: 'stopped';
+  readonly reason: ExitReason;
+}
+/**
+ * A message accepted into a mailbox that no handler took: it crashed its handler (`'crashed'`),
+ * matched no cast/info handler (`'unhandled'`), was queued when the process stopped (`'stopped'`),
+ * or a timer fired into a mailbox that refused it (the error's name).
+ */
+export interface DeadLetterEvent extends EventBase {
+  readonly type: 'dead-letter';
+  readonly reason: string;
+  readonly envelope: Envelope;
+}
+
+/** Lifecycle events of every process of the runtime. */
+export type GenServerEvent = StartedEvent | CrashedEvent | RestartedEvent | StoppedEvent | DeadLetterEvent;
+
+/** @internal The bus behind `GenServerRuntime.events$`. */
+@Injectable()
+export class GenServerEvents {
+  private readonly subject = new Subject<GenServerEvent>();
+  readonly events$: Observable<GenServerEvent> = this.subject.asObservable();
+
+  emit(event: GenServerEvent): void {
+    this.subject.next(event);
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+}

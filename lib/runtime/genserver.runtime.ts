@@ -1,0 +1,84 @@
+import { Injectable, type Type } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { NoSuchProcessError } from '../errors/no-such-process.error.js';
+import type {
+  CallOptions,
+  ProcessRef,
+  ProcessStatus,
+  StartOptions,
+} from '../interfaces/process-info.interface.js';
+import type { ExitReason } from '../process/exit-reason.js';
+import type { GenServerProcess } from '../process/gen-server-process.js';
+import type { GenServerEvent } from './genserver-events.js';
+import { GenServerKernel } from './genserver.kernel.js';
+
+/**
+ * The client of the process runtime: inject it anywhere (controllers, services, other
+ * processes) to talk to processes by name and to start, stop and inspect them.
+ */
+@Injectable()
+export class GenServerRuntime {
+  /** Lifecycle events of every process: started, crashed, restarted, stopped, dead-letter. */
+  readonly events$: Observable<GenServerEvent>;
+
+  constructor(private readonly kernel: GenServerKernel) {
+    this.events$ = kernel.events.events$;
+  }
+
+  /**
+   * Sends `payload` to the process's `@HandleCall` handlers and waits for the reply.
+   * Rejects with `CallTimeoutError` after `timeout` ms (module `callTimeout`, default 5000),
+   * `NoSuchProcessError` at once for an unknown name, `ProcessCrashedError` when the handler
+   * throws, `UnhandledMessageError` when no handler matches, `MailboxFullError` or
+   * `ProcessStoppedError` when the mailbox refuses the message.
+   */
+  call<R = unknown>(name: string, payload: unknown, options?: CallOptions): Promise<R> {
+    return this.kernel.call<R>(name, payload, options?.timeout, undefined);
+  }
+
+  /**
+   * Puts `payload` in the process's mailbox for its `@HandleCast` handlers and returns without
+   * waiting for it to be handled. Rejects when the message is not accepted (unknown name, full
+   * mailbox, stopping process).
+   */
+  cast(name: string, payload: unknown): Promise<void> {
+    return this.kernel.cast(name, payload);
+  }
+
+  /**
+   * Starts a process of a `@GenServer` type (its class, or its type name) under `options.name`;
+   * resolves once its `init` has run. Rejects with `AlreadyStartedError`, `UnknownTypeError` or
+   * `ProcessInitError`.
+   */
+  start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
+    return this.kernel.start(type, options);
+  }
+
+  /**
+   * Stops a process gracefully (see README, "Stopping"); resolves once `terminate` has run.
+   * The reason defaults to `'normal'`.
+   */
+  stop(name: string, reason?: ExitReason): Promise<void> {
+    return this.kernel.stop(name, reason);
+  }
+
+  /** The running incarnation registered under `name`, or `undefined`. */
+  whereis(name: string): ProcessRef | undefined {
+    const cell = this.kernel.registry.get(name);
+    return cell && cell.status !== 'stopped'
+      ? { name: cell.name, type: cell.type.typeName, incarnation: cell.incarnation }
+      : undefined;
+  }
+
+  /** Names of the registered processes, in start order. */
+  list(): string[] {
+    return this.kernel.registry.names();
+  }
+
+  /** Counters and state of a process; throws `NoSuchProcessError` for an unknown name. */
+  status(name: string): ProcessStatus {
+    const cell = this.kernel.registry.get(name);
+    if (!cell) throw new NoSuchProcessError(name);
+    return cell.snapshot();
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Says what makes `value` unfit to be a message or reply, or `undefined` when it is plain data at
+ * the top level: primitives, arrays, plain or null-prototype objects, Dates and byte arrays. Only
+ * the top level is checked so the hot path stays O(1).
+ */
+export function describeNonPlainData(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    case 'object': {
+      if (value === null || Array.isArray(value)) return undefined;
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype === Object.prototype || prototype === null) return undefined;
+      if (value instanceof Date || value instanceof Uint8Array) return undefined;
+      if (typeof (value as { then?: unknown }).then === 'function') return 'a promise';
+      return `an instance of ${(value as object).constructor?.name ?? 'an unknown class'}`;
+    }
+    default:
+      return undefined;
+  }
+}
