@@ -179,9 +179,9 @@ export class ProcessCell implements ProcessBinding {
     this.errors++;
     const crashed = new ProcessCrashedError(this.name, envelope.type, error);
     if (envelope.kind === 'call') this.host.fail(envelope.from as From, crashed);
-    this.deadLetter(envelope, 'crashed');
     Logger.error(crashed.message, error instanceof Error ? error.stack : undefined, this.name);
     this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type });
+    this.deadLetter(envelope, 'crashed');
     await this.recover(error, crashed);
   }
 
