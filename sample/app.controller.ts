@@ -1,0 +1,39 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
+import { GenServerRuntime, type ProcessStatus } from 'nestjs-genserver';
+import { GenServerExceptionFilter } from './genserver-exception.filter.js';
+import type { AcquireReply } from './rate-limiter.genserver.js';
+import type { CacheReply } from './ttl-cache.genserver.js';
+import type { WorkReply } from './worker-agent.genserver.js';
+
+@Controller()
+@UseFilters(GenServerExceptionFilter)
+export class AppController {
+  constructor(private readonly runtime: GenServerRuntime) {}
+
+  @Post('acquire')
+  @HttpCode(200)
+  acquire(): Promise<AcquireReply> {
+    return this.runtime.call('rate_limiter', { type: 'acquire' });
+  }
+
+  @Get('cache/:key')
+  get(@Param('key') key: string): Promise<CacheReply> {
+    return this.runtime.call('cache', { type: 'get', key });
+  }
+
+  @Put('cache/:key')
+  put(@Param('key') key: string, @Body() body: { value: unknown; ttlMs?: number }) {
+    return this.runtime.call('cache', { type: 'set', key, value: body.value, ttlMs: body.ttlMs });
+  }
+
+  @Post('work')
+  @HttpCode(200)
+  work(@Body() body: { text: string }): Promise<WorkReply> {
+    return this.runtime.call('worker', { type: 'work', text: String(body.text ?? '') });
+  }
+
+  @Get('processes')
+  processes(): ProcessStatus[] {
+    return this.runtime.list().map((name) => this.runtime.status(name));
+  }
+}

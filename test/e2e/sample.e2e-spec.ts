@@ -1,0 +1,62 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { GenServerRuntime } from 'nestjs-genserver';
+import request from 'supertest';
+import { AppModule } from '../../sample/app.module.js';
+import { Clock } from '../../sample/clock.service.js';
+
+class TestClock extends Clock {
+  offset = 0;
+  override now() {
+    return Date.now() + this.offset;
+  }
+}
+
+describe('sample app over HTTP', () => {
+  let app: INestApplication;
+  let clock: TestClock;
+
+  beforeEach(async () => {
+    clock = new TestClock();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).overrideProvider(Clock).useValue(clock).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+  afterEach(() => app.close());
+
+  it('POST /acquire hands out each token once, even under concurrent requests', async () => {
+    const replies = await Promise.all(Array.from({ length: 110 }, () => request(app.getHttpServer()).post('/acquire').expect(200)));
+    const granted = replies.map((r) => r.body).filter((b) => b.ok);
+    expect(granted.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(granted.map((b) => b.remaining)).size).toBe(granted.length);
+    expect(replies.some((r) => r.body.ok === false)).toBe(true);
+  });
+
+  it('PUT then GET /cache/:key, with entries expiring after their TTL', async () => {
+    await request(app.getHttpServer()).put('/cache/answer').send({ value: 42, ttlMs: 1000 }).expect(200, { ok: true });
+    await request(app.getHttpServer()).get('/cache/answer').expect(200, { hit: true, value: 42 });
+    clock.offset = 5000;
+    await request(app.getHttpServer()).get('/cache/answer').expect(200, { hit: false });
+    await request(app.getHttpServer()).get('/cache/missing').expect(200, { hit: false });
+  });
+
+  it('POST /work goes through the rate limiter, a deferred tool reply, and the cache', async () => {
+    const first = await request(app.getHttpServer()).post('/work').send({ text: 'genserver' }).expect(200);
+    expect(first.body).toEqual({ status: 'ok', result: 'revresneg', cached: false, remaining: 99 });
+    const second = await request(app.getHttpServer()).post('/work').send({ text: 'genserver' }).expect(200);
+    expect(second.body).toEqual({ status: 'ok', result: 'revresneg', cached: true, remaining: 98 });
+    await app.get(GenServerRuntime).call('rate_limiter', { type: 'acquire' });
+    const drained = await Promise.all(Array.from({ length: 100 }, () => request(app.getHttpServer()).post('/acquire')));
+    expect(drained.some((r) => r.body.ok === false)).toBe(true);
+    await request(app.getHttpServer()).post('/work').send({ text: 'more' }).expect(200, { error: 'rate limited', remaining: 0 });
+  });
+
+  it('GET /processes shows the three processes, and runtime errors map to HTTP statuses', async () => {
+    const processes = await request(app.getHttpServer()).get('/processes').expect(200);
+    expect(processes.body.map((p: { name: string }) => p.name)).toEqual(['rate_limiter', 'cache', 'worker']);
+    expect(processes.body.every((p: { status: string }) => p.status === 'running')).toBe(true);
+    await app.get(GenServerRuntime).stop('cache');
+    const missing = await request(app.getHttpServer()).get('/cache/x').expect(404);
+    expect(missing.body).toMatchObject({ error: 'NoSuchProcessError', message: 'no process is registered under the name "cache"' });
+  });
+});

@@ -1,0 +1,59 @@
+import { CallTimeoutError } from 'nestjs-genserver';
+import { PendingCalls } from '../../lib/runtime/pending-calls.js';
+
+const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('PendingCalls', () => {
+  let calls: PendingCalls;
+  beforeEach(() => (calls = new PendingCalls()));
+  afterEach(() => calls.close(() => new Error('closed')));
+
+  function open(timeout: number, to = 'p') {
+    const ref = calls.newRef();
+    return { ref, promise: calls.open(ref, to, timeout, Date.now() + timeout) };
+  }
+
+  it('settles a call once: a second answer is dropped', async () => {
+    const { ref, promise } = open(1000);
+    expect(calls.resolve(ref, 'first')).toBe(true);
+    expect(calls.resolve(ref, 'second')).toBe(false);
+    await expect(promise).resolves.toBe('first');
+    expect(calls.size).toBe(0);
+  });
+
+  it('times calls out in deadline order, each with its own timeout', async () => {
+    const order: string[] = [];
+    const long = open(40, 'long').promise.catch((e: CallTimeoutError) => order.push(`${e.process} ${e.timeoutMs}`));
+    const short = open(10, 'short').promise.catch((e: CallTimeoutError) => order.push(`${e.process} ${e.timeoutMs}`));
+    const answered = open(10, 'answered');
+    calls.resolve(answered.ref, 'ok');
+    await Promise.all([long, short]);
+    expect(order).toEqual(['short 10', 'long 40']);
+    await expect(answered.promise).resolves.toBe('ok');
+  });
+
+  it('uses one timer per timeout value, not one per call', () => {
+    const before = activeTimeouts();
+    for (let i = 0; i < 1000; i++) open(5000).promise.catch(() => undefined);
+    for (let i = 0; i < 1000; i++) open(7000).promise.catch(() => undefined);
+    expect(activeTimeouts() - before).toBe(2);
+  });
+
+  it('waits for ever with an Infinity timeout', async () => {
+    const before = activeTimeouts();
+    const { ref, promise } = open(Infinity);
+    expect(activeTimeouts()).toBe(before);
+    await new Promise((r) => setTimeout(r, 10));
+    calls.resolve(ref, 'eventually');
+    await expect(promise).resolves.toBe('eventually');
+  });
+
+  it('fails the calls a process deferred, and only those', async () => {
+    const a = open(1000, 'a');
+    const b = open(1000, 'b');
+    calls.defer(a.ref, 'agent');
+    calls.failDeferred('agent', new Error('crashed'));
+    await expect(a.promise).rejects.toThrow('crashed');
+    expect(calls.resolve(b.ref, 'fine')).toBe(true);
+  });
+});
