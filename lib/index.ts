@@ -6,7 +6,7 @@ export * from './interfaces/index.js';
 export { GenServerProcess } from './process/gen-server-process.js';
 export { From } from './process/from.js';
 export { TimerRef } from './process/timer-ref.js';
-export { noReply, type NoReply } from './process/no-reply.js';
+export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
 export type { Envelope, MessageKind } from './runtime/envelope.js';
