@@ -9,5 +9,5 @@ export const HANDLE_INFO_METADATA = 'genserver:handle_info';
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_RESTARTS = 3;
 export const DEFAULT_RESTART_WINDOW_MS = 5000;
-/** Messages a mailbox handles in one turn before it yields to the event loop. */
-export const DEFAULT_DRAIN_BUDGET = 1024;
+/** Messages a mailbox handles in one turn before it yields to the event loop (OTP gives a process ~4000 reductions per slice). */
+export const DEFAULT_DRAIN_BUDGET = 4000;

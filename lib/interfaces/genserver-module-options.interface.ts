@@ -8,7 +8,7 @@ export interface GenServerModuleOptions {
   maxRestarts?: number;
   withinMs?: number;
   /**
-   * Messages a process handles in one turn before yielding to the event loop (1024). Lower keeps
+   * Messages a process handles in one turn before yielding to the event loop (4000). Lower keeps
    * latency of other work flat under bursts; higher gives a bit more throughput.
    */
   drainBudget?: number;

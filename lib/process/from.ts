@@ -9,4 +9,9 @@ export class From {
     /** Name of the calling process, or `null` when the caller is not a process (a controller). */
     readonly caller: string | null,
   ) {}
+
+  /** What crosses a wire or lands in a checkpoint: the address, never the local waiting call. */
+  toJSON(): { ref: number; caller: string | null } {
+    return { ref: this.ref, caller: this.caller };
+  }
 }

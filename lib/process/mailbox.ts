@@ -1,8 +1,13 @@
 import type { Observer } from 'rxjs';
 import { RingQueue } from './ring-queue.js';
 
-/** Runs one message; a returned promise holds the mailbox until it settles. Must not throw. */
-export type MessageHandler<T> = (item: T) => void | PromiseLike<unknown>;
+/** Who handles what a mailbox hands out: one message at a time. */
+export interface MailboxOwner<T> {
+  /** Runs one message; a returned promise holds the mailbox until it settles. Must not throw. */
+  receive(item: T): void | PromiseLike<unknown>;
+}
+
+const RESOLVED = Promise.resolve();
 
 const enum Phase {
   Idle,
@@ -13,7 +18,7 @@ const enum Phase {
 
 /**
  * A process's mailbox: an RxJS `Observer` (so any stream can be piped into a process) that
- * hands messages to one handler strictly one at a time, in arrival order.
+ * hands messages to its owner strictly one at a time, in arrival order.
  *
  * Why not `Subject` + `concatMap`: concatMap buffers with `Array.shift`, which made a 1 M backlog
  * take minutes. Here the backlog is a ring queue, synchronous handlers run in a tight loop with no
@@ -25,9 +30,12 @@ export class Mailbox<T> implements Observer<T> {
   private phase = Phase.Idle;
   private paused = true;
   private inFlight: Promise<unknown> | null = null;
+  // Made on first use: an idle process (there may be 100 000) carries no closures.
+  private drainFn: (() => void) | null = null;
+  private afterAsyncFn: (() => void) | null = null;
 
   constructor(
-    private readonly handle: MessageHandler<T>,
+    private readonly owner: MailboxOwner<T>,
     private readonly budget: number,
   ) {}
 
@@ -49,10 +57,9 @@ export class Mailbox<T> implements Observer<T> {
     // Completion of one source says nothing about other senders.
   }
 
-  /** Stops handing out messages after the one in flight; resolves when that one has settled. */
-  pause(): Promise<void> {
+  /** Stops handing out messages after the one in flight (see `settled`). */
+  pause(): void {
     this.paused = true;
-    return this.settled();
   }
 
   /** Resolves once no handler is running (at once when idle). */
@@ -72,30 +79,31 @@ export class Mailbox<T> implements Observer<T> {
 
   private schedule(): void {
     this.phase = Phase.Scheduled;
-    queueMicrotask(this.drain);
+    // A bare promise reaction: Node's queueMicrotask allocates an AsyncResource per call.
+    void RESOLVED.then((this.drainFn ??= () => this.drain()));
   }
 
-  private readonly drain = (): void => {
+  private drain(): void {
     this.phase = Phase.Running;
     let handled = 0;
     while (!this.paused && this.queue.length > 0) {
       if (handled++ === this.budget) {
         this.phase = Phase.Scheduled;
-        setImmediate(this.drain);
+        setImmediate(this.drainFn!);
         return;
       }
-      const result = this.handle(this.queue.shift() as T);
+      const result = this.owner.receive(this.queue.shift() as T);
       if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') {
         this.phase = Phase.Waiting;
-        this.inFlight = Promise.resolve(result).then(this.afterAsync, this.afterAsync);
+        this.inFlight = Promise.resolve(result).then((this.afterAsyncFn ??= () => this.afterAsync()));
         return;
       }
     }
     this.phase = Phase.Idle;
-  };
+  }
 
-  private readonly afterAsync = (): void => {
+  private afterAsync(): void {
     this.inFlight = null;
     this.drain();
-  };
+  }
 }

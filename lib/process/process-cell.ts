@@ -12,7 +12,7 @@ import { RestartIntensity } from '../supervisor/restart-intensity.js';
 import { describeReason, type ExitReason } from './exit-reason.js';
 import type { From } from './from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from './gen-server-process.js';
-import { Mailbox } from './mailbox.js';
+import { Mailbox, type MailboxOwner } from './mailbox.js';
 import { isNoReply } from './no-reply.js';
 import type { ProcessHost } from './process-host.js';
 import { TimerRef } from './timer-ref.js';
@@ -30,7 +30,7 @@ export interface ProcessLimits {
  * counters and restart history stay while instances come and go. It runs messages through the
  * handler table, turns a throwing handler into a crash and a restart, and stops gracefully.
  */
-export class ProcessCell implements ProcessBinding {
+export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   processed = 0;
@@ -39,8 +39,9 @@ export class ProcessCell implements ProcessBinding {
 
   private instance: GenServerProcess | null = null;
   private readonly mailbox: Mailbox<Envelope>;
-  private readonly intensity: RestartIntensity;
-  private readonly timers = new TimerTable();
+  // Made on first need, so an idle process stays small.
+  private intensity: RestartIntensity | null = null;
+  private timers: TimerTable | null = null;
   /** The envelope whose handler is running, if any. */
   private current: Envelope | null = null;
   private stopReason: ExitReason | null = null;
@@ -53,8 +54,7 @@ export class ProcessCell implements ProcessBinding {
     private readonly limits: ProcessLimits,
     private readonly host: ProcessHost,
   ) {
-    this.mailbox = new Mailbox(this.handle, host.drainBudget);
-    this.intensity = new RestartIntensity(limits.maxRestarts, limits.withinMs);
+    this.mailbox = new Mailbox(this, host.drainBudget);
   }
 
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
@@ -112,11 +112,11 @@ export class ProcessCell implements ProcessBinding {
 
   sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef {
     if (owner !== this.instance || this.stopReason !== null) return new TimerRef(0);
-    return this.timers.start(ms, () => this.deliverInfo(payload));
+    return (this.timers ??= new TimerTable()).start(ms, () => this.deliverInfo(payload));
   }
 
   cancelTimer(owner: GenServerProcess, ref: TimerRef): boolean {
-    return owner === this.instance && this.timers.cancel(ref);
+    return owner === this.instance && this.timers !== null && this.timers.cancel(ref);
   }
 
   call<R>(_owner: GenServerProcess, to: string, payload: unknown, options?: CallOptions): Promise<R> {
@@ -133,7 +133,7 @@ export class ProcessCell implements ProcessBinding {
 
   // ---- the message path ----
 
-  private readonly handle = (envelope: Envelope): void | Promise<void> => {
+  receive(envelope: Envelope): void | Promise<void> {
     const instance = this.instance as GenServerProcess;
     const method = this.type.handlers.find(envelope.kind, envelope.type);
     if (method === undefined) return this.unhandled(envelope);
@@ -151,7 +151,7 @@ export class ProcessCell implements ProcessBinding {
       );
     }
     this.complete(envelope, result);
-  };
+  }
 
   private complete(envelope: Envelope, value: unknown): void {
     this.current = null;
@@ -194,6 +194,7 @@ export class ProcessCell implements ProcessBinding {
     this.endIncarnation(crashed);
     await this.runTerminate(old, reason instanceof Error ? reason : String(reason));
     while (this.stopReason === null) {
+      this.intensity ??= new RestartIntensity(this.limits.maxRestarts, this.limits.withinMs);
       if (!this.intensity.tryRestart()) {
         Logger.error(`restart intensity reached (${this.limits.maxRestarts} in ${this.limits.withinMs} ms); stopping`, undefined, this.name);
         this.stop(null, 'restart_intensity');
@@ -233,7 +234,7 @@ export class ProcessCell implements ProcessBinding {
 
   /** Cancels the incarnation's timers and fails the calls it deferred; its instance goes quiet. */
   private endIncarnation(error: GenServerError): void {
-    this.timers.cancelAll();
+    this.timers?.cancelAll();
     this.host.failDeferred(this.name, error);
     this.instance = null;
   }

@@ -18,7 +18,7 @@ import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import type { ExitReason } from '../process/exit-reason.js';
-import { From } from '../process/from.js';
+import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { ProcessCell } from '../process/process-cell.js';
 import type { ProcessHost } from '../process/process-host.js';
@@ -110,13 +110,13 @@ export class GenServerKernel implements ProcessHost {
     const type = messageTypeOf(payload);
     const invalid = this.checkData(to, 'payload', type, payload);
     if (invalid) return Promise.reject(invalid);
-    const ref = this.calls.newRef();
-    const deadline = Date.now() + timeout;
-    const from = new From(ref, chain === undefined ? null : chain[chain.length - 1]!);
+    const call = this.calls.create(to, chain === undefined ? null : chain[chain.length - 1]!, timeout);
     const refused = this.router.route(
-      this.envelope('call', to, from, type, payload, timeout === Infinity ? undefined : deadline, chain),
+      this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, chain),
     );
-    return refused ? Promise.reject(refused) : this.calls.open<R>(ref, to, timeout, deadline);
+    if (refused) return Promise.reject(refused);
+    this.calls.track(call);
+    return call.promise as Promise<R>;
   }
 
   cast(to: string, payload: unknown): Promise<void> {
@@ -132,7 +132,7 @@ export class GenServerKernel implements ProcessHost {
   }
 
   reply(from: From, value: unknown, messageType: string | undefined): void {
-    const invalid = this.checkData(this.calls.get(from.ref)?.to ?? '?', 'reply', messageType, value);
+    const invalid = this.checkData(this.calls.targetOf(from) ?? '?', 'reply', messageType, value);
     if (invalid) {
       Logger.warn(invalid.message, 'GenServer');
       this.router.settle(from, false, invalid);
@@ -146,7 +146,7 @@ export class GenServerKernel implements ProcessHost {
   }
 
   defer(from: From, owner: string): void {
-    this.calls.defer(from.ref, owner);
+    this.calls.defer(from, owner);
   }
 
   failDeferred(owner: string, error: unknown): void {

@@ -20,7 +20,7 @@ export class LocalRouter implements Router {
 
   settle(from: From, ok: boolean, value: unknown): void {
     // A call that is no longer waiting (timed out) drops its late reply here.
-    if (ok) this.calls.resolve(from.ref, value);
-    else this.calls.reject(from.ref, value);
+    if (ok) this.calls.resolve(from, value);
+    else this.calls.reject(from, value);
   }
 }

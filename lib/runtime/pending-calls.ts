@@ -1,22 +1,36 @@
 import { CallTimeoutError } from '../errors/call-timeout.error.js';
+import { From } from '../process/from.js';
 
 const MAX_TIMER_DELAY = 2_147_483_647;
 
-/** A call waiting for its reply. Also a node of the deadline list of its timeout value. */
-export class PendingCall {
+/**
+ * A call waiting for its reply. It is the `From` its handler receives (so settling it needs no
+ * lookup), and a node of the deadline list of its timeout value.
+ */
+export class PendingCall extends From {
   prev: PendingCall | null = null;
   next: PendingCall | null = null;
-  /** Name of the process that deferred this call with `noReply()`, if it did. */
+  list: DeadlineList | null = null;
+  /** Name of the process that deferred this call with `noReply()`, if one did. */
   deferredBy: string | null = null;
+  settled = false;
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+  readonly promise: Promise<unknown>;
 
   constructor(
-    readonly ref: number,
+    ref: number,
+    caller: string | null,
     readonly to: string,
     readonly timeoutMs: number,
     readonly deadline: number,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (error: unknown) => void,
-  ) {}
+  ) {
+    super(ref, caller);
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 /**
@@ -33,6 +47,7 @@ class DeadlineList {
   constructor(private readonly expire: (call: PendingCall) => void) {}
 
   add(call: PendingCall): void {
+    call.list = this;
     call.prev = this.tail;
     if (this.tail) this.tail.next = call;
     else this.head = call;
@@ -43,16 +58,19 @@ class DeadlineList {
 
   remove(call: PendingCall): void {
     if (call.prev) call.prev.next = call.next;
-    else if (this.head === call) this.head = call.next;
+    else this.head = call.next;
     if (call.next) call.next.prev = call.prev;
-    else if (this.tail === call) this.tail = call.prev;
-    call.prev = call.next = null;
+    else this.tail = call.prev;
+    call.prev = call.next = call.list = null;
   }
 
-  clear(): void {
+  *calls(): Generator<PendingCall> {
+    for (let call = this.head; call; call = call.next) yield call;
+  }
+
+  stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.head = this.tail = null;
   }
 
   private arm(deadline: number): void {
@@ -63,96 +81,99 @@ class DeadlineList {
   private readonly fire = (): void => {
     this.timer = null;
     const now = Date.now();
-    while (this.head && this.head.deadline <= now) {
-      const call = this.head;
-      this.remove(call);
-      this.expire(call);
-    }
+    while (this.head && this.head.deadline <= now) this.expire(this.head);
     if (this.head) this.arm(this.head.deadline);
   };
 }
 
-/** The calls of this runtime that wait for a reply, by reference. */
+/** The calls of this runtime that wait for a reply. */
 export class PendingCalls {
-  private readonly byRef = new Map<number, PendingCall>();
   private readonly lists = new Map<number, DeadlineList>();
+  /** Calls with an `Infinity` timeout: no deadline, but still waiting. */
+  private readonly unbounded = new Set<PendingCall>();
+  private lastTimeout = NaN;
+  private lastList: DeadlineList | null = null;
   private nextRef = 1;
+  private waiting = 0;
 
   get size(): number {
-    return this.byRef.size;
+    return this.waiting;
   }
 
-  /** A fresh call reference, for the envelope built before the call is opened. */
-  newRef(): number {
-    return this.nextRef++;
+  /** A call to `to`, not yet waiting: `track` it once its message is accepted. */
+  create(to: string, caller: string | null, timeoutMs: number): PendingCall {
+    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs);
   }
 
-  /** Registers a call; its promise settles with the reply, an error, or `CallTimeoutError`. */
-  open<R>(ref: number, to: string, timeoutMs: number, deadline: number): Promise<R> {
-    let call!: PendingCall;
-    const promise = new Promise<R>((resolve, reject) => {
-      call = new PendingCall(ref, to, timeoutMs, deadline, resolve as (v: unknown) => void, reject);
-    });
-    this.byRef.set(ref, call);
+  /** Starts the call's clock; its promise then settles with the reply, an error, or `CallTimeoutError`. */
+  track(call: PendingCall): void {
+    this.waiting++;
     // `Infinity` waits for ever, as OTP's `infinity` does: no deadline to watch.
-    if (timeoutMs !== Infinity) this.listFor(timeoutMs).add(call);
-    return promise;
+    if (call.timeoutMs === Infinity) this.unbounded.add(call);
+    else this.listFor(call.timeoutMs).add(call);
   }
 
-  get(ref: number): PendingCall | undefined {
-    return this.byRef.get(ref);
+  /** Answers a call; false when it no longer waits (timed out, answered, or not a local call). */
+  resolve(from: From, value: unknown): boolean {
+    const call = this.settle(from);
+    if (call) call.resolve(value);
+    return call !== null;
+  }
+
+  reject(from: From, error: unknown): boolean {
+    const call = this.settle(from);
+    if (call) call.reject(error);
+    return call !== null;
+  }
+
+  /** Process the call was sent to, for error texts. */
+  targetOf(from: From): string | undefined {
+    return from instanceof PendingCall ? from.to : undefined;
   }
 
   /** Records that `owner` will answer the call later (its handler returned `noReply()`). */
-  defer(ref: number, owner: string): void {
-    const call = this.byRef.get(ref);
-    if (call) call.deferredBy = owner;
+  defer(from: From, owner: string): void {
+    if (from instanceof PendingCall && !from.settled) from.deferredBy = owner;
   }
 
   /** Fails the calls `owner` deferred and never answered. Rare (a crash or stop), so it scans. */
   failDeferred(owner: string, error: unknown): void {
-    for (const call of this.byRef.values()) {
-      if (call.deferredBy === owner) this.reject(call.ref, error);
-    }
+    for (const call of this.all()) if (call.deferredBy === owner) this.reject(call, error);
   }
 
-  /** Answers a call; returns false when it is no longer waiting (timed out or answered). */
-  resolve(ref: number, value: unknown): boolean {
-    const call = this.take(ref);
-    if (call) call.resolve(value);
-    return call !== undefined;
-  }
-
-  reject(ref: number, error: unknown): boolean {
-    const call = this.take(ref);
-    if (call) call.reject(error);
-    return call !== undefined;
-  }
-
-  /** Stops every deadline timer (runtime shutdown); calls still open get `error`. */
+  /** Stops every deadline timer (runtime shutdown); calls still waiting get `error(call)`. */
   close(error: (call: PendingCall) => unknown): void {
-    for (const call of [...this.byRef.values()]) this.reject(call.ref, error(call));
-    for (const list of this.lists.values()) list.clear();
+    for (const call of this.all()) this.reject(call, error(call));
+    for (const list of this.lists.values()) list.stop();
     this.lists.clear();
+    this.lastList = null;
+    this.lastTimeout = NaN;
   }
 
-  private take(ref: number): PendingCall | undefined {
-    const call = this.byRef.get(ref);
-    if (!call) return undefined;
-    this.byRef.delete(ref);
-    this.lists.get(call.timeoutMs)?.remove(call);
-    return call;
+  private settle(from: From): PendingCall | null {
+    if (!(from instanceof PendingCall) || from.settled) return null;
+    from.settled = true;
+    this.waiting--;
+    if (from.list) from.list.remove(from);
+    else this.unbounded.delete(from);
+    return from;
+  }
+
+  private all(): PendingCall[] {
+    const calls = [...this.unbounded];
+    for (const list of this.lists.values()) calls.push(...list.calls());
+    return calls;
   }
 
   private listFor(timeoutMs: number): DeadlineList {
+    if (timeoutMs === this.lastTimeout) return this.lastList!;
     let list = this.lists.get(timeoutMs);
     if (!list) {
-      list = new DeadlineList((call) => {
-        this.byRef.delete(call.ref);
-        call.reject(new CallTimeoutError(call.to, call.timeoutMs));
-      });
+      list = new DeadlineList((call) => this.reject(call, new CallTimeoutError(call.to, call.timeoutMs)));
       this.lists.set(timeoutMs, list);
     }
+    this.lastTimeout = timeoutMs;
+    this.lastList = list;
     return list;
   }
 }

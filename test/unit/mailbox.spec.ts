@@ -6,7 +6,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('Mailbox', () => {
   it('runs nothing while paused and everything, in order, once resumed', async () => {
     const seen: number[] = [];
-    const mailbox = new Mailbox<number>((n) => void seen.push(n), 1024);
+    const mailbox = new Mailbox<number>({ receive: (n) => void seen.push(n) }, 1024);
     for (let i = 0; i < 5; i++) mailbox.next(i);
     await tick();
     expect(seen).toEqual([]);
@@ -17,7 +17,7 @@ describe('Mailbox', () => {
 
   it('is an RxJS observer: a stream piped into it is handled in order', async () => {
     const seen: string[] = [];
-    const mailbox = new Mailbox<string>((s) => void seen.push(s), 1024);
+    const mailbox = new Mailbox<string>({ receive: (s) => void seen.push(s) }, 1024);
     mailbox.resume();
     from(['a', 'b', 'c']).subscribe(mailbox);
     await tick();
@@ -26,10 +26,12 @@ describe('Mailbox', () => {
 
   it('never starts a message before the previous async one settled', async () => {
     const events: string[] = [];
-    const mailbox = new Mailbox<number>(async (n) => {
-      events.push(`start ${n}`);
-      await new Promise((r) => setTimeout(r, 3 - n));
-      events.push(`end ${n}`);
+    const mailbox = new Mailbox<number>({
+      receive: async (n) => {
+        events.push(`start ${n}`);
+        await new Promise((r) => setTimeout(r, 3 - n));
+        events.push(`end ${n}`);
+      },
     }, 1024);
     mailbox.resume();
     [0, 1, 2].forEach((n) => mailbox.next(n));
@@ -40,7 +42,7 @@ describe('Mailbox', () => {
 
   it('yields to the event loop after its budget, so a long backlog cannot starve other work', async () => {
     let handled = 0;
-    const mailbox = new Mailbox<number>(() => void handled++, 100);
+    const mailbox = new Mailbox<number>({ receive: () => void handled++ }, 100);
     mailbox.resume();
     for (let i = 0; i < 1000; i++) mailbox.next(i);
     const seenAtImmediate = await new Promise<number>((resolve) => setImmediate(() => resolve(handled)));
@@ -53,9 +55,11 @@ describe('Mailbox', () => {
   it('pause lets the handler in flight finish, then hands back what waits', async () => {
     let release!: () => void;
     const done: number[] = [];
-    const mailbox = new Mailbox<number>(async (n) => {
-      if (n === 0) await new Promise<void>((r) => (release = r));
-      done.push(n);
+    const mailbox = new Mailbox<number>({
+      receive: async (n) => {
+        if (n === 0) await new Promise<void>((r) => (release = r));
+        done.push(n);
+      },
     }, 1024);
     mailbox.resume();
     [0, 1, 2].forEach((n) => mailbox.next(n));

@@ -9,14 +9,16 @@ describe('PendingCalls', () => {
   afterEach(() => calls.close(() => new Error('closed')));
 
   function open(timeout: number, to = 'p') {
-    const ref = calls.newRef();
-    return { ref, promise: calls.open(ref, to, timeout, Date.now() + timeout) };
+    const call = calls.create(to, null, timeout);
+    calls.track(call);
+    return { ref: call, promise: call.promise };
   }
 
   it('settles a call once: a second answer is dropped', async () => {
     const { ref, promise } = open(1000);
     expect(calls.resolve(ref, 'first')).toBe(true);
     expect(calls.resolve(ref, 'second')).toBe(false);
+    expect(calls.resolve({ ref: ref.ref, caller: null, toJSON: ref.toJSON }, 'forged')).toBe(false);
     await expect(promise).resolves.toBe('first');
     expect(calls.size).toBe(0);
   });

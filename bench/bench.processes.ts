@@ -1,0 +1,36 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { GenServer, GenServerModule, GenServerProcess, GenServerRuntime, HandleCall, HandleCast } from 'nestjs-genserver';
+
+/** The process every throughput figure drives: a counter, as cheap a handler as there is. */
+@GenServer({ type: 'counter' })
+export class BenchCounter extends GenServerProcess<{ n: number }> {
+  override init() {
+    this.state = { n: 0 };
+  }
+  @HandleCast('inc') inc() {
+    this.state.n++;
+  }
+  @HandleCall('get') get() {
+    return this.state.n;
+  }
+}
+
+/** Baseline's handler, the same work as BenchCounter's. */
+export function counterHandler(state: { n: number }, msg: { type: string }): unknown {
+  if (msg.type === 'inc') state.n++;
+  return state.n;
+}
+
+@Controller()
+export class BenchController {
+  constructor(private readonly runtime: GenServerRuntime) {}
+  @Get('plain') plain() {
+    return { n: 1 };
+  }
+  @Get('call') async call() {
+    return { n: await this.runtime.call<number>('http_counter', { type: 'get' }) };
+  }
+}
+
+@Module({ imports: [GenServerModule.forRoot({ callTimeout: 5000 })], providers: [BenchCounter], controllers: [BenchController] })
+export class BenchModule {}

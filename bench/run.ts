@@ -1,0 +1,184 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { NestFactory } from '@nestjs/core';
+import { GenServerRuntime } from 'nestjs-genserver';
+import { BaselineActor } from './baseline-actor.js';
+import { BenchCounter, BenchModule, counterHandler } from './bench.processes.js';
+import { httpOverhead } from './http-overhead.js';
+import { collectGarbage, compare, nowMs, percentile, timed } from './measure.js';
+
+const INC = { type: 'inc' };
+const GET = { type: 'get' };
+const LONG = { timeout: 600_000 };
+let seq = 0;
+const fresh = () => `p${seq++}`;
+const perSec = (count: number, ms: number) => (count / ms) * 1000;
+
+/** (a) One process, a burst of `n` casts, then one call that returns once all were handled. */
+async function casts(runtime: GenServerRuntime, n: number, runs: number) {
+  const r = await compare(
+    runs,
+    async () => {
+      const name = fresh();
+      await runtime.start(BenchCounter, { name });
+      const ms = await timed(async () => {
+        for (let i = 0; i < n; i++) void runtime.cast(name, INC);
+        await runtime.call(name, GET, LONG);
+      });
+      await runtime.stop(name);
+      return perSec(n, ms);
+    },
+    () => {
+      const actor = new BaselineActor({ n: 0 }, counterHandler);
+      return timed(async () => {
+        for (let i = 0; i < n; i++) actor.cast(INC);
+        await actor.call(GET);
+      }).then((ms) => perSec(n, ms));
+    },
+  );
+  return r;
+}
+
+/** (b) Calls one after the other: throughput, then each call timed for percentiles. */
+async function sequentialCalls(runtime: GenServerRuntime, n: number) {
+  const name = fresh();
+  await runtime.start(BenchCounter, { name });
+  const actor = new BaselineActor({ n: 0 }, counterHandler);
+  const callOurs = () => runtime.call(name, GET);
+  const callBase = () => actor.call(GET);
+  const loop = (call: () => Promise<unknown>) => timed(async () => { for (let i = 0; i < n; i++) await call(); }).then((ms) => perSec(n, ms));
+  const throughput = await compare(5, () => loop(callOurs), () => loop(callBase));
+  const latency = async (call: () => Promise<unknown>) => {
+    const lat = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t0 = nowMs();
+      await call();
+      lat[i] = (nowMs() - t0) * 1000;
+    }
+    lat.sort();
+    return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  };
+  const ours = { perSec: throughput.ours, ...(await latency(callOurs)) };
+  const base = { perSec: throughput.base, ...(await latency(callBase)) };
+  await runtime.stop(name);
+  return { ours, base };
+}
+
+/** (c) Many processes, casts spread round-robin, then one call to each. */
+async function fanOut(runtime: GenServerRuntime, processes: number, each: number) {
+  const total = processes * each;
+  return compare(
+    3,
+    async () => {
+      const names = Array.from({ length: processes }, fresh);
+      for (const name of names) await runtime.start(BenchCounter, { name });
+      const ms = await timed(async () => {
+        for (let m = 0; m < each; m++) for (const name of names) void runtime.cast(name, INC);
+        await Promise.all(names.map((name) => runtime.call(name, GET, LONG)));
+      });
+      for (const name of names) await runtime.stop(name);
+      return perSec(total, ms);
+    },
+    () => {
+      const actors = Array.from({ length: processes }, () => new BaselineActor({ n: 0 }, counterHandler));
+      return timed(async () => {
+        for (let m = 0; m < each; m++) for (const actor of actors) actor.cast(INC);
+        await Promise.all(actors.map((actor) => actor.call(GET)));
+      }).then((ms) => perSec(total, ms));
+    },
+  );
+}
+
+/** (d) Heap growth per started, idle process. */
+async function idleHeap(runtime: GenServerRuntime, count: number) {
+  collectGarbage();
+  let before = process.memoryUsage().heapUsed;
+  const names = Array.from({ length: count }, fresh);
+  const startMs = await timed(async () => {
+    for (const name of names) await runtime.start(BenchCounter, { name });
+  });
+  collectGarbage();
+  const ours = (process.memoryUsage().heapUsed - before) / count;
+  for (const name of names) await runtime.stop(name);
+  collectGarbage();
+  before = process.memoryUsage().heapUsed;
+  const actors = Array.from({ length: count }, () => new BaselineActor({ n: 0 }, counterHandler));
+  collectGarbage();
+  const base = (process.memoryUsage().heapUsed - before) / count;
+  if (actors.length !== count) throw new Error('unreachable: keeps the actors alive until measured');
+  return { ours, base, startUs: (startMs * 1000) / count };
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (ours: number, base: number) => `${fmt((ours / base) * 100)}%`;
+const met = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+async function main() {
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  const runtime = app.get(GenServerRuntime);
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+
+  log('(a) casts to one process…');
+  const a100k = await casts(runtime, 100_000, 9);
+  const a1m = await casts(runtime, 1_000_000, 5);
+  log('(b) sequential calls…');
+  const b = await sequentialCalls(runtime, 200_000);
+  log('(c) 1 000 processes × 1 000 casts…');
+  const c = await fanOut(runtime, 1000, 1000);
+  log('(d) heap per idle process…');
+  const d = await idleHeap(runtime, 100_000);
+  await app.close();
+  log('(e) HTTP call vs plain controller…');
+  const e = await httpOverhead(5000);
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const md = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu}, ${os.cpus().length} cores,
+${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.
+
+Every figure is from the same run as its baseline: a minimal hand-written actor (\`bench/baseline-actor.ts\`:
+array queue + drain loop on the same microtask primitive, no timeouts, no crash handling, no Nest).
+Ours and the baseline run alternately (A B A B …) after a warm-up each; the
+table holds medians (9 runs for (a′), 5 for (a) and (b), 3 for (c) and (e)). Ratio = ours ÷ baseline.
+This is a shared 2-core VM: run-to-run noise is about ±15%, so read ratios, not absolute figures.
+
+| case | nestjs-genserver | baseline | ratio | target |
+|---|---:|---:|---:|---|
+| (a) 1 process, 1 000 000 casts | ${fmt(a1m.ours)} msg/s | ${fmt(a1m.base)} msg/s | ${pct(a1m.ours, a1m.base)} | ≥ 50%: ${met(a1m.ours >= a1m.base / 2)} |
+| (a′) 1 process, 100 000 casts | ${fmt(a100k.ours)} msg/s | ${fmt(a100k.base)} msg/s | ${pct(a100k.ours, a100k.base)} | ≥ 50%: ${met(a100k.ours >= a100k.base / 2)} |
+| (b) sequential calls, 5 s timeout enforced | ${fmt(b.ours.perSec)} calls/s | ${fmt(b.base.perSec)} calls/s | ${pct(b.ours.perSec, b.base.perSec)} | ≥ 50%: ${met(b.ours.perSec >= b.base.perSec / 2)} |
+| (b) call latency p50 / p99, each call timed | ${fmt(b.ours.p50, 1)} / ${fmt(b.ours.p99, 1)} µs | ${fmt(b.base.p50, 1)} / ${fmt(b.base.p99, 1)} µs | — | — |
+| (c) 1 000 processes × 1 000 casts | ${fmt(c.ours)} msg/s | ${fmt(c.base)} msg/s | ${pct(c.ours, c.base)} | — |
+| (d) heap per idle process (100 000 processes) | ${fmt(d.ours)} B | ${fmt(d.base)} B | ${fmt(d.ours / d.base, 1)}× | ≤ 1 024 B: ${met(d.ours <= 1024)} |
+| (e) HTTP GET through \`runtime.call\` vs plain controller | ${fmt(e.call, 1)} µs/req | ${fmt(e.plain, 1)} µs/req | +${fmt(e.call - e.plain, 1)} µs/req | — |
+
+Linearity: per message, draining a backlog of 1 000 000 casts runs at ${pct(a1m.ours, a100k.ours)} of the rate for
+100 000 (a queue that dequeues with \`Array.shift\` falls far below 10% here). Starting a process (Nest
+builds the instance, \`init\` runs, the name is registered) took ${fmt(d.startUs, 1)} µs on average while filling (d).
+
+## Where the time goes
+
+- Casts: what the baseline does not do per message is build a full envelope (9 fields, about 96 bytes:
+  id, kind, to, from, type, payload, deadline, call chain, trace context — what a network router will
+  need), check the payload is plain data, look the target up by name, check the mailbox bound, and
+  find the handler by message type. A burst keeps every queued envelope alive, so it leaves the young
+  generation sooner than the baseline's 40-byte entries: most of the gap is garbage collection, and it
+  is widest for bursts of ~100 000 (the baseline's backlog still fits the young generation there).
+- Calls: per call we also create a pending-call record (the \`From\` handed to the handler), read the
+  clock for its deadline and link it into the deadline list of its timeout value. There is no timer per
+  call: one timer per distinct timeout value, re-armed when it fires (\`lib/runtime/pending-calls.ts\`).
+  A timer per call measured about 2× slower in the design notes.
+- Idle processes: a process that has handled nothing holds its cell, an empty mailbox and ring
+  queue, its Nest-built instance and state, and its registry entry; closures, timer tables and
+  restart-intensity windows are made on first use.
+`;
+  writeFileSync(new URL('../../BENCHMARKS.md', import.meta.url), md);
+  log(md);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
