@@ -264,8 +264,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
   }
 
   private deliverInfo(payload: unknown): void {
-    const envelope = this.host.infoEnvelope(this.name, payload);
-    const refused = this.accept(envelope);
+    const { envelope, refused } = this.host.info(this.name, payload);
     if (refused) this.deadLetter(envelope, refused.name);
   }
 

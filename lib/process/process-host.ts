@@ -1,3 +1,4 @@
+import type { GenServerError } from '../errors/genserver.error.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import type { Envelope } from '../runtime/envelope.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
@@ -11,8 +12,8 @@ export interface ProcessHost {
   instantiate(type: GenServerType): Promise<GenServerProcess>;
   call<R>(to: string, payload: unknown, timeoutMs: number | undefined, chain: readonly string[]): Promise<R>;
   cast(to: string, payload: unknown): Promise<void>;
-  /** Builds the envelope of an info message to `to` (timers). */
-  infoEnvelope(to: string, payload: unknown): Envelope;
+  /** Sends an info message (a timer firing) through the router; says why it was refused, if it was. */
+  info(to: string, payload: unknown): { envelope: Envelope; refused: GenServerError | undefined };
   /** Answers a call. */
   reply(from: From, value: unknown, messageType: string | undefined): void;
   /** Fails a call. */

@@ -127,8 +127,9 @@ export class GenServerKernel implements ProcessHost {
     return refused ? Promise.reject(refused) : RESOLVED;
   }
 
-  infoEnvelope(to: string, payload: unknown): Envelope {
-    return this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined);
+  info(to: string, payload: unknown): { envelope: Envelope; refused: GenServerError | undefined } {
+    const envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined);
+    return { envelope, refused: this.router.route(envelope) };
   }
 
   reply(from: From, value: unknown, messageType: string | undefined): void {

@@ -1,5 +1,19 @@
-import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, type TimerRef } from 'nestjs-genserver';
-import { bootApp, nextEvent, sleep, type TestApp } from '../support/app.js';
+import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, type DeadLetterEvent, type TimerRef } from 'nestjs-genserver';
+import { bootApp, gate, nextEvent, sleep, type TestApp } from '../support/app.js';
+
+const hold = { current: gate() };
+
+@GenServer({ name: 'busy', maxMailbox: 1 })
+class Busy extends GenServerProcess {
+  @HandleCall('arm') arm(msg: { type: 'arm'; ms: number }) {
+    this.sendAfter(msg.ms, { type: 'tick' });
+    return true;
+  }
+  @HandleCast('hold') async hold() {
+    await hold.current.promise;
+  }
+  @HandleInfo('tick') tick() {}
+}
 
 @GenServer('ticker')
 class Ticker extends GenServerProcess<{ ticks: number; pending?: TimerRef; cancelled?: boolean }> {
@@ -33,9 +47,13 @@ const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r ==
 describe('6. sendAfter timers', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await bootApp([Ticker]);
+    hold.current = gate();
+    t = await bootApp([Ticker, Busy]);
   });
-  afterEach(() => t.close());
+  afterEach(async () => {
+    hold.current.open();
+    await t.close();
+  });
 
   it('delivers the payload to @HandleInfo after the delay', async () => {
     await t.runtime.call('ticker', { type: 'schedule', ms: 20 });
@@ -66,5 +84,14 @@ describe('6. sendAfter timers', () => {
     await t.runtime.call('ticker', { type: 'many', count: 50 });
     await t.runtime.stop('ticker');
     expect(activeTimeouts()).toBeLessThanOrEqual(baseline);
+  });
+
+  it('publishes a timer message that its full mailbox refused as a dead letter, never dropping it silently', async () => {
+    await t.runtime.call('busy', { type: 'arm', ms: 20 });
+    await t.runtime.cast('busy', { type: 'hold' });
+    await sleep(5);
+    await t.runtime.cast('busy', { type: 'hold' }); // fills the mailbox (max 1)
+    const dead = await nextEvent(t.runtime.events$, (e): e is DeadLetterEvent => e.type === 'dead-letter');
+    expect(dead).toMatchObject({ name: 'busy', reason: 'MailboxFullError', envelope: { kind: 'info', type: 'tick' } });
   });
 });
