@@ -46,6 +46,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
   private current: Envelope | null = null;
   private stopReason: ExitReason | null = null;
   private stopped: Promise<void> | null = null;
+  /** The first `init`, while it runs. */
+  private startup: Promise<void> | null = null;
 
   constructor(
     readonly name: string,
@@ -79,23 +81,31 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     };
   }
 
-  /** First start: builds the instance and runs `init`; rejects with `ProcessInitError`. */
+  /**
+   * First start: builds the instance and runs `init`. Rejects with `ProcessInitError`, or with
+   * `ProcessStoppedError` when the process was stopped before `init` finished.
+   */
   async start(): Promise<void> {
+    const startup = this.spawn();
+    this.startup = startup;
     try {
-      await this.spawn();
+      await startup;
     } catch (error) {
       const failure = new ProcessInitError(this.name, error);
-      await this.finish(failure, undefined);
+      await this.finish(failure, null);
       throw failure;
+    } finally {
+      this.startup = null;
     }
+    if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     this.host.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
   }
 
   /**
-   * Graceful stop: refuses new messages, lets the handler in flight finish, cancels timers, runs
-   * `terminate(reason)`, then answers every queued call with `ProcessStoppedError` and publishes
-   * every queued cast and info as a dead letter.
+   * Graceful stop: refuses new messages, lets `init` or the handler in flight finish, cancels
+   * timers, runs `terminate(reason)`, then answers every queued call with `ProcessStoppedError` and
+   * publishes every queued cast and info as a dead letter.
    */
   stop(owner: GenServerProcess | null, reason: ExitReason): Promise<void> {
     if (owner !== null && owner !== this.instance) return Promise.resolve();
@@ -104,8 +114,14 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     this.status = 'stopping';
     this.mailbox.pause();
     // Called from inside a handler, this waits for that handler without blocking it.
-    this.stopped = this.mailbox.settled().then(() => this.finish(reason, this.instance));
+    this.stopped = this.quiet().then(() => this.finish(reason, this.instance));
     return this.stopped;
+  }
+
+  /** Resolves once neither `init` nor a handler is running. */
+  private async quiet(): Promise<void> {
+    if (this.startup) await this.startup.catch(() => undefined);
+    await this.mailbox.settled();
   }
 
   // ---- ProcessBinding: what the instance's own methods reach ----
@@ -212,18 +228,22 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
         const failed = new ProcessInitError(this.name, error);
         Logger.error(failed.message, error instanceof Error ? error.stack : undefined, this.name);
         this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
-        this.endIncarnation(crashed);
       }
     }
   }
 
-  /** Builds an instance and runs its `init`. */
+  /** Builds an instance and runs its `init`; a failed `init` leaves no instance and no timers. */
   private async spawn(): Promise<void> {
     const instance = await this.host.instantiate(this.type);
     this.incarnation++;
     this.instance = instance;
     instance[PROCESS_BINDING] = this;
-    await instance.init(this.args);
+    try {
+      await instance.init(this.args);
+    } catch (error) {
+      this.endIncarnation(new ProcessInitError(this.name, error));
+      throw error;
+    }
   }
 
   private run(): void {
@@ -239,7 +259,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     this.instance = null;
   }
 
-  private async finish(reason: ExitReason, instance: GenServerProcess | null | undefined): Promise<void> {
+  private async finish(reason: ExitReason, instance: GenServerProcess | null): Promise<void> {
+    if (this.status === 'stopped') return;
     this.stopReason ??= reason;
     this.status = 'stopping';
     const stopped = new ProcessStoppedError(this.name, describeReason(reason));

@@ -29,5 +29,6 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
 
   async onModuleDestroy(): Promise<void> {
     await this.kernel.shutdown('shutdown');
+    this.kernel.events.complete();
   }
 }

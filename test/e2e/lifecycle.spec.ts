@@ -96,6 +96,19 @@ describe('8. init', () => {
     await expect(again).resolves.toBeUndefined();
   });
 
+  it('lets init finish when stopped while starting, then terminates: start rejects, no timer leaks', async () => {
+    const started = t.runtime.start(SlowStarter, { name: 'short-lived' });
+    const waiting = t.runtime.call('short-lived', { type: 'seen' });
+    await sleep(5);
+    const stopped = t.runtime.stop('short-lived', 'shutdown');
+    initGate.current.open();
+    await expect(started).rejects.toMatchObject({ name: 'ProcessStoppedError', process: 'short-lived', reason: 'shutdown' });
+    await stopped;
+    await expect(waiting).rejects.toBeInstanceOf(ProcessStoppedError);
+    expect(t.app.get(Journal).lines).toEqual(['init short-lived']);
+    expect(t.runtime.whereis('short-lived')).toBeUndefined();
+  });
+
   it('makes the app fail to boot, clearly, when a named process\'s init throws', async () => {
     @GenServer('boot_fail')
     class BootFail extends GenServerProcess {
@@ -143,9 +156,13 @@ describe('9. graceful stop', () => {
 
   it('stops every process when the app closes, in reverse start order, with reason "shutdown"', async () => {
     const journal = t.app.get(Journal);
+    let completed = false;
+    t.runtime.events$.subscribe({ complete: () => (completed = true) });
     expect(t.runtime.list()).toEqual(['first', 'second', 'third']);
     await t.close();
     expect(journal.lines).toEqual(['terminate third shutdown', 'terminate second shutdown', 'terminate first shutdown']);
+    expect(t.events.filter((e) => e.type === 'stopped').map((e) => e.name)).toEqual(['third', 'second', 'first']);
+    expect(completed).toBe(true);
   });
 
   it('lets a process stop itself from a handler once that handler returns', async () => {
