@@ -7,6 +7,7 @@ import { GenServerEvents } from './runtime/genserver-events.js';
 import { GenServerKernel } from './runtime/genserver.kernel.js';
 import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
 import { GenServerRuntime } from './runtime/genserver.runtime.js';
+import { SupervisionTree } from './supervisor/supervision-tree.js';
 
 /**
  * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
@@ -23,6 +24,7 @@ import { GenServerRuntime } from './runtime/genserver.runtime.js';
     GenServerExplorer,
     GenServerLifecycle,
     GenServerRuntime,
+    SupervisionTree,
   ],
   exports: [GenServerRuntime],
 })

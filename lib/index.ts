@@ -6,6 +6,10 @@ export * from './interfaces/index.js';
 export { GenServerProcess } from './process/gen-server-process.js';
 export { From } from './process/from.js';
 export { TimerRef } from './process/timer-ref.js';
+export { MonitorRef } from './process/monitor-ref.js';
+export type { DownMessage } from './runtime/monitor-table.js';
+export * from './supervisor/supervision.interfaces.js';
+export type { Clock } from './supervisor/restart-intensity.js';
 export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
@@ -18,4 +22,7 @@ export type {
   RestartedEvent,
   StoppedEvent,
   DeadLetterEvent,
+  EscalatedEvent,
+  FatalEvent,
+  StuckEvent,
 } from './runtime/genserver-events.js';

@@ -11,3 +11,5 @@ export * from './process-init.error.js';
 export * from './unknown-type.error.js';
 export * from './invalid-payload.error.js';
 export { messages } from './messages.js';
+export * from './max-children.error.js';
+export * from './no-such-supervisor.error.js';

@@ -26,6 +26,17 @@ export const messages = {
     `${what} must be a finite number of milliseconds >= 0, got ${String(value)}`,
   invalidCount: (what: string, value: unknown, min: number) =>
     `${what} must be a whole number >= ${min}, got ${String(value)}`,
+  abandoned: (process: string, what: string, ms: number) =>
+    `process "${process}": ${what} did not finish within shutdownMs (${ms} ms); the instance is abandoned`,
+  maxChildren: (supervisor: string, max: number) =>
+    `dynamic supervisor "${supervisor}" already has its maximum of ${max} children`,
+  noSuchSupervisor: (supervisor: string, known: readonly string[]) =>
+    `no supervisor is named "${supervisor}"; supervisors: ${known.join(', ')}`,
+  notDynamic: (supervisor: string) =>
+    `supervisor "${supervisor}" is not a dynamic supervisor: start children under a DynamicSupervisor, or list them in its spec`,
+  rootFailed: (root: string, reason: string) =>
+    `root supervisor "${root}" reached its restart intensity (${reason}); the runtime has stopped`,
+  invalidSupervision: (path: string, problem: string) => `supervision spec at ${path}: ${problem}`,
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };

@@ -1,12 +1,28 @@
+import type { Clock } from '../supervisor/restart-intensity.js';
+import type { SupervisorSpec } from '../supervisor/supervision.interfaces.js';
+
 /** Options of `GenServerModule.forRoot` / `forRootAsync`. */
 export interface GenServerModuleOptions {
   /** Default timeout of `call`, in ms (5000). `Infinity` waits for ever. */
   callTimeout?: number;
   /** Default mailbox bound of every process (unbounded). */
   maxMailbox?: number;
-  /** Default restart intensity: at most `maxRestarts` restarts within `withinMs` (3 in 5000 ms). */
+  /**
+   * The supervision tree. Named `@GenServer` providers it does not place are started under its
+   * root, after its own children. Default: a `one_for_one` root named `root`.
+   */
+  supervision?: SupervisorSpec;
+  /** Restart intensity of the default root: at most `maxRestarts` restarts within `withinMs` (3 in 5000 ms). */
   maxRestarts?: number;
   withinMs?: number;
+  /**
+   * What happens when the root supervisor gives up: `'shutdown'` (default) logs it, sets a
+   * non-zero exit code and sends the process SIGTERM (with `app.enableShutdownHooks()`, Nest then
+   * closes the app gracefully); `'keep'` leaves the app running with no processes.
+   */
+  onRootFailure?: 'shutdown' | 'keep';
+  /** Time source of restart-intensity windows (`Date.now`); tests pass a controllable one. */
+  clock?: Clock;
   /**
    * Messages a process handles in one turn before yielding to the event loop (4000). Lower keeps
    * latency of other work flat under bursts; higher gives a bit more throughput.

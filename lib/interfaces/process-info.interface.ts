@@ -1,3 +1,5 @@
+import type { RestartType } from '../supervisor/supervision.interfaces.js';
+
 /** Lifecycle states a process goes through, in order; `restarting` may repeat. */
 export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -21,6 +23,8 @@ export interface ProcessStatus {
   /** Handlers that threw (crashes). */
   readonly errors: number;
   readonly restarts: number;
+  /** True while the supervisor's heartbeat sees work waiting and nothing handled for a whole beat. */
+  readonly stuck: boolean;
 }
 
 /** Options of `GenServerRuntime.start`. */
@@ -29,9 +33,13 @@ export interface StartOptions {
   name: string;
   /** Passed to `init(args)`, on the first start and on every restart. */
   args?: unknown;
+  /** The supervisor to start it under (the root when left out). */
+  supervisor?: string;
+  /** Default: the `@GenServer` option, else `transient` under a dynamic supervisor, else `permanent`. */
+  restart?: RestartType;
   maxMailbox?: number;
-  maxRestarts?: number;
-  withinMs?: number;
+  shutdownMs?: number;
+  handlerTimeoutMs?: number;
 }
 
 /** Options of a single `call`. */

@@ -3,6 +3,7 @@ import { messages } from '../errors/messages.js';
 import type { CallOptions } from '../interfaces/process-info.interface.js';
 import type { ExitReason } from './exit-reason.js';
 import type { From } from './from.js';
+import type { MonitorRef } from './monitor-ref.js';
 import type { TimerRef } from './timer-ref.js';
 
 /** @internal What a running instance is bound to; set by the runtime before `init`. */
@@ -16,7 +17,9 @@ export interface ProcessBinding {
   call<R>(owner: GenServerProcess, to: string, payload: unknown, options?: CallOptions): Promise<R>;
   cast(owner: GenServerProcess, to: string, payload: unknown): Promise<void>;
   reply(owner: GenServerProcess, from: From, value: unknown): void;
-  stop(owner: GenServerProcess, reason: ExitReason): void;
+  monitor(owner: GenServerProcess, name: string): MonitorRef;
+  demonitor(owner: GenServerProcess, ref: MonitorRef): boolean;
+  exit(owner: GenServerProcess, reason: ExitReason): void;
 }
 
 /**
@@ -74,11 +77,26 @@ export abstract class GenServerProcess<S = unknown> {
   }
 
   /**
-   * Stops this process once the current handler returns (at once outside a handler), with
-   * `terminate(reason)`. A stop with `'normal'` is not a crash and is not restarted.
+   * Watches another process: when it stops or crashes (or at once, with reason `'noproc'`, if no
+   * process has that name) this process gets the info message `{ type: 'DOWN', name, reason, ref }`.
+   * A monitor fires once; monitors end with the incarnation that made them.
+   */
+  monitor(name: string): MonitorRef {
+    return this.binding().monitor(this, name);
+  }
+
+  /** Removes a monitor; false if it already fired or was removed. */
+  demonitor(ref: MonitorRef): boolean {
+    return this.binding().demonitor(this, ref);
+  }
+
+  /**
+   * Ends this incarnation once the current handler returns (at once outside a handler), with
+   * `terminate(reason)`; the supervisor then applies the child's restart type: `'normal'` is
+   * restarted only for `permanent` children, a crash reason for `permanent` and `transient` ones.
    */
   stop(reason: ExitReason = 'normal'): void {
-    this.binding().stop(this, reason);
+    this.binding().exit(this, reason);
   }
 
   private binding(): ProcessBinding {

@@ -30,9 +30,10 @@ export class Mailbox<T> implements Observer<T> {
   private phase = Phase.Idle;
   private paused = true;
   private inFlight: Promise<unknown> | null = null;
-  // Made on first use: an idle process (there may be 100 000) carries no closures.
+  /** Bumped by `abandon`, so the handler given up on cannot restart the loop when it settles. */
+  private turn = 0;
+  // Made on first use: an idle process (there may be 100 000) carries no closure.
   private drainFn: (() => void) | null = null;
-  private afterAsyncFn: (() => void) | null = null;
 
   constructor(
     private readonly owner: MailboxOwner<T>,
@@ -72,6 +73,16 @@ export class Mailbox<T> implements Observer<T> {
     if (this.phase === Phase.Idle && this.queue.length > 0) this.schedule();
   }
 
+  /**
+   * Gives up waiting for the handler in flight (it overran a shutdown limit): the mailbox is idle
+   * again, and that handler's eventual outcome no longer drives it.
+   */
+  abandon(): void {
+    this.turn++;
+    this.inFlight = null;
+    this.phase = Phase.Idle;
+  }
+
   /** Empties the queue, oldest first, so the owner can answer or dead-letter each message. */
   takeAll(): T[] {
     return this.queue.takeAll();
@@ -95,7 +106,10 @@ export class Mailbox<T> implements Observer<T> {
       const result = this.owner.receive(this.queue.shift() as T);
       if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') {
         this.phase = Phase.Waiting;
-        this.inFlight = Promise.resolve(result).then((this.afterAsyncFn ??= () => this.afterAsync()));
+        const turn = this.turn;
+        this.inFlight = Promise.resolve(result).then(() => {
+          if (turn === this.turn) this.afterAsync();
+        });
         return;
       }
     }

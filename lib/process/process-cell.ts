@@ -2,68 +2,93 @@ import { Logger } from '@nestjs/common';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import type { GenServerError } from '../errors/genserver.error.js';
 import { MailboxFullError } from '../errors/mailbox-full.error.js';
+import { messages } from '../errors/messages.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { ProcessInitError } from '../errors/process-init.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnhandledMessageError } from '../errors/unhandled-message.error.js';
 import type { CallOptions, ProcessStatus, ProcessStatusName } from '../interfaces/process-info.interface.js';
 import type { Envelope } from '../runtime/envelope.js';
-import { RestartIntensity } from '../supervisor/restart-intensity.js';
-import { describeReason, type ExitReason } from './exit-reason.js';
+import type { ChildParent, SupervisedChild } from '../supervisor/supervised-child.js';
+import type { RestartType, TreeNode } from '../supervisor/supervision.interfaces.js';
+import { describeReason, isNormalExit, type ExitReason } from './exit-reason.js';
 import type { From } from './from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from './gen-server-process.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
+import type { MonitorRef } from './monitor-ref.js';
 import { isNoReply } from './no-reply.js';
 import type { ProcessHost } from './process-host.js';
+import { settleWithin } from './settle-within.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
 
-/** Limits of one process, resolved from start options, `@GenServer` options and module defaults. */
-export interface ProcessLimits {
+/** How one process is supervised, resolved from its child spec, `@GenServer` options and defaults. */
+export interface ChildOptions {
+  readonly restart: RestartType;
   readonly maxMailbox: number;
-  readonly maxRestarts: number;
-  readonly withinMs: number;
+  readonly shutdownMs: number;
+  readonly handlerTimeoutMs: number | undefined;
 }
 
 /**
- * The slot a process lives in. It outlives each incarnation (instance): the name, mailbox,
- * counters and restart history stay while instances come and go. It runs messages through the
- * handler table, turns a throwing handler into a crash and a restart, and stops gracefully.
+ * The slot a process lives in. It outlives each incarnation (instance): name, mailbox and
+ * counters stay while instances come and go. It runs messages through the handler table, turns a
+ * throwing handler into an exit reported to its supervisor, and carries out what the supervisor
+ * decides: shut the incarnation down, start a fresh one, or leave for good.
  */
-export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
+export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, SupervisedChild {
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   processed = 0;
   errors = 0;
   restarts = 0;
+  /** Set by the supervisor's heartbeat while the mailbox has not moved for a whole beat. */
+  stuck = false;
+  parent: ChildParent | null = null;
 
   private instance: GenServerProcess | null = null;
   private readonly mailbox: Mailbox<Envelope>;
-  // Made on first need, so an idle process stays small.
-  private intensity: RestartIntensity | null = null;
   private timers: TimerTable | null = null;
   /** The envelope whose handler is running, if any. */
   private current: Envelope | null = null;
+  /** `init` while it runs. */
+  private spawning: Promise<void> | null = null;
+  /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
-  private stopped: Promise<void> | null = null;
-  /** The first `init`, while it runs. */
-  private startup: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private removing: Promise<void> | null = null;
+  private processedAtLastBeat = -1;
+  /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
+  private exitRequest: ExitReason | null = null;
 
   constructor(
     readonly name: string,
     readonly type: GenServerType,
     private readonly args: unknown,
-    private readonly limits: ProcessLimits,
+    readonly options: ChildOptions,
     private readonly host: ProcessHost,
   ) {
     this.mailbox = new Mailbox(this, host.drainBudget);
   }
 
+  get generation(): number {
+    return this.incarnation;
+  }
+
+  get restartType(): RestartType {
+    return this.options.restart;
+  }
+
+  /** Whether the mailbox has work: a handler running or messages waiting. */
+  get busy(): boolean {
+    return this.current !== null || this.mailbox.length > 0;
+  }
+
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
   accept(envelope: Envelope): GenServerError | undefined {
     if (this.stopReason !== null) return new ProcessStoppedError(this.name, describeReason(this.stopReason));
-    if (this.mailbox.length >= this.limits.maxMailbox) {
-      return new MailboxFullError(this.name, this.limits.maxMailbox);
+    if (this.mailbox.length >= this.options.maxMailbox) {
+      return new MailboxFullError(this.name, this.options.maxMailbox);
     }
     this.mailbox.next(envelope);
     return undefined;
@@ -78,56 +103,119 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
       processed: this.processed,
       errors: this.errors,
       restarts: this.restarts,
+      stuck: this.stuck,
     };
   }
+
+  tree(): TreeNode {
+    return {
+      name: this.name,
+      kind: 'process',
+      type: this.type.typeName,
+      status: this.status,
+      restarts: this.restarts,
+      mailbox: this.mailbox.length,
+      stuck: this.stuck,
+    };
+  }
+
+  /** Stuck: work waited through a whole heartbeat and nothing was handled (see `SupervisorSpec.heartbeatMs`). */
+  beat(): void {
+    const stuck = this.status === 'running' && this.busy && this.processed === this.processedAtLastBeat;
+    this.processedAtLastBeat = this.processed;
+    if (stuck && !this.stuck) {
+      Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
+      this.host.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
+    }
+    this.stuck = stuck;
+  }
+
+  // ---- lifecycle, as driven by the supervisor ----
 
   /**
    * First start: builds the instance and runs `init`. Rejects with `ProcessInitError`, or with
    * `ProcessStoppedError` when the process was stopped before `init` finished.
    */
   async start(): Promise<void> {
-    const startup = this.spawn();
-    this.startup = startup;
-    try {
-      await startup;
-    } catch (error) {
-      const failure = new ProcessInitError(this.name, error);
-      await this.finish(failure, null);
-      throw failure;
-    } finally {
-      this.startup = null;
-    }
+    await this.spawn();
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     this.host.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
   }
 
+  /** A fresh incarnation; the mailbox, with whatever waited, carries over. */
+  async restart(): Promise<void> {
+    if (this.stopReason !== null) return;
+    this.status = 'restarting';
+    try {
+      await this.spawn();
+    } catch (error) {
+      this.errors++;
+      Logger.error((error as Error).message, undefined, this.name);
+      this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as Error).cause, messageType: undefined });
+      throw error;
+    }
+    this.restarts++;
+    this.host.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.restarts });
+    this.run();
+  }
+
   /**
-   * Graceful stop: refuses new messages, lets `init` or the handler in flight finish, cancels
-   * timers, runs `terminate(reason)`, then answers every queued call with `ProcessStoppedError` and
-   * publishes every queued cast and info as a dead letter.
+   * Ends the running incarnation: lets `init` or the handler in flight finish (at most
+   * `shutdownMs`), runs `terminate(reason)` (at most `shutdownMs` again), cancels its timers. The
+   * mailbox keeps what waits.
    */
-  stop(owner: GenServerProcess | null, reason: ExitReason): Promise<void> {
-    if (owner !== null && owner !== this.instance) return Promise.resolve();
-    if (this.stopped) return this.stopped;
+  async shutdown(reason: ExitReason): Promise<void> {
+    this.mailbox.pause();
+    if (this.stopReason === null) this.status = 'restarting';
+    const quiet = (async () => {
+      if (this.spawning) await this.spawning.catch(() => undefined);
+      await this.mailbox.settled();
+    })();
+    if (!(await settleWithin(quiet, this.options.shutdownMs))) {
+      Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
+      this.mailbox.abandon();
+      this.current = null;
+    }
+    await this.endIncarnation(reason);
+  }
+
+  /**
+   * Leaves for good: refuses new messages, ends the incarnation if one runs, then answers every
+   * queued call with `ProcessStoppedError` and publishes every queued cast and info as a dead letter.
+   */
+  remove(reason: ExitReason): Promise<void> {
+    return (this.removing ??= this.leave(reason));
+  }
+
+  private async leave(reason: ExitReason): Promise<void> {
+    this.stopReason ??= reason;
+    this.status = 'stopping';
+    await this.shutdown(reason);
+    const stopped = new ProcessStoppedError(this.name, describeReason(reason));
+    for (const envelope of this.mailbox.takeAll()) {
+      if (envelope.kind === 'call') this.host.fail(envelope.from as From, stopped);
+      else this.deadLetter(envelope, 'stopped');
+    }
+    this.status = 'stopped';
+    this.host.release(this.name);
+    this.host.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
+  }
+
+  /** Stopped from outside (`runtime.stop`, app shutdown): graceful, final, not restarted. */
+  stop(reason: ExitReason): Promise<void> {
+    if (this.stopping) return this.stopping;
     this.stopReason = reason;
     this.status = 'stopping';
     this.mailbox.pause();
-    // Called from inside a handler, this waits for that handler without blocking it.
-    this.stopped = this.quiet().then(() => this.finish(reason, this.instance));
-    return this.stopped;
-  }
-
-  /** Resolves once neither `init` nor a handler is running. */
-  private async quiet(): Promise<void> {
-    if (this.startup) await this.startup.catch(() => undefined);
-    await this.mailbox.settled();
+    this.stopping = this.remove(reason).then(() => this.parent?.forget(this));
+    return this.stopping;
   }
 
   // ---- ProcessBinding: what the instance's own methods reach ----
 
   sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef {
-    if (owner !== this.instance || this.stopReason !== null) return new TimerRef(0);
+    if (owner !== this.instance) return new TimerRef(0);
     return (this.timers ??= new TimerTable()).start(ms, () => this.deliverInfo(payload));
   }
 
@@ -147,6 +235,22 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     this.host.reply(from, value, undefined);
   }
 
+  monitor(_owner: GenServerProcess, name: string): MonitorRef {
+    return this.host.monitor(this.name, name);
+  }
+
+  demonitor(_owner: GenServerProcess, ref: MonitorRef): boolean {
+    return this.host.demonitor(this.name, ref);
+  }
+
+  exit(owner: GenServerProcess, reason: ExitReason): void {
+    if (owner !== this.instance || this.exitRequest !== null) return;
+    this.exitRequest = reason;
+    this.mailbox.pause();
+    // Inside a handler (or init) the exit waits for it to return; otherwise it goes at once.
+    if (this.current === null && this.spawning === null) void this.mailbox.settled().then(() => this.takeExitRequest());
+  }
+
   // ---- the message path ----
 
   receive(envelope: Envelope): void | Promise<void> {
@@ -154,6 +258,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     const method = this.type.handlers.find(envelope.kind, envelope.type);
     if (method === undefined) return this.unhandled(envelope);
     this.current = envelope;
+    const limit = this.options.handlerTimeoutMs;
+    const startedAt = limit === undefined ? 0 : Date.now();
     let result: unknown;
     try {
       result = method.call(instance, envelope.payload, envelope.from ?? undefined);
@@ -161,21 +267,45 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
       return this.crash(envelope, error);
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<unknown>).then(
-        (value) => this.complete(envelope, value),
-        (error: unknown) => this.crash(envelope, error),
-      );
+      return limit === undefined
+        ? (result as Promise<unknown>).then(
+            (value) => this.complete(envelope, value),
+            (error: unknown) => this.crash(envelope, error),
+          )
+        : this.watch(envelope, result as Promise<unknown>, limit - (Date.now() - startedAt));
     }
-    this.complete(envelope, result);
+    // A synchronous handler cannot be interrupted; one that overran is judged when it returns.
+    if (limit !== undefined && Date.now() - startedAt > limit) return this.crash(envelope, 'handler_timeout');
+    return this.complete(envelope, result);
   }
 
-  private complete(envelope: Envelope, value: unknown): void {
+  /** The watchdog: whichever comes first, the handler's outcome or its time limit, decides. */
+  private watch(envelope: Envelope, result: Promise<unknown>, remainingMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let decided = false;
+      const decide = (outcome: () => void | Promise<void>) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        resolve(outcome());
+      };
+      const timer = setTimeout(() => decide(() => this.crash(envelope, 'handler_timeout')), Math.max(0, remainingMs));
+      result.then(
+        (value) => decide(() => this.complete(envelope, value)),
+        (error: unknown) => decide(() => this.crash(envelope, error)),
+      );
+    });
+  }
+
+  private complete(envelope: Envelope, value: unknown): void | Promise<void> {
     this.current = null;
     this.processed++;
-    if (envelope.kind !== 'call') return;
-    const from = envelope.from as From;
-    if (isNoReply(value)) this.host.defer(from, this.name);
-    else this.host.reply(from, value, envelope.type);
+    if (envelope.kind === 'call') {
+      const from = envelope.from as From;
+      if (isNoReply(value)) this.host.defer(from, this.name);
+      else this.host.reply(from, value, envelope.type);
+    }
+    if (this.exitRequest !== null) return this.takeExitRequest();
   }
 
   private unhandled(envelope: Envelope): void {
@@ -189,8 +319,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     this.deadLetter(envelope, 'unhandled');
   }
 
-  private async crash(envelope: Envelope, error: unknown): Promise<void> {
+  private crash(envelope: Envelope, error: unknown): Promise<void> {
     this.current = null;
+    this.exitRequest = null;
     this.processed++;
     this.errors++;
     const crashed = new ProcessCrashedError(this.name, envelope.type, error);
@@ -198,90 +329,81 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope> {
     Logger.error(crashed.message, error instanceof Error ? error.stack : undefined, this.name);
     this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type });
     this.deadLetter(envelope, 'crashed');
-    await this.recover(error, crashed);
+    return this.exitItself(error instanceof Error ? error : String(error));
+  }
+
+  private takeExitRequest(): Promise<void> | undefined {
+    const reason = this.exitRequest;
+    if (reason === null) return undefined;
+    this.exitRequest = null;
+    return this.exitItself(reason);
   }
 
   /**
-   * After a crash: ends the incarnation, then builds a fresh one within the restart intensity.
-   * The mailbox waits meanwhile, so messages queued behind the crash reach the new instance.
+   * The incarnation ends on its own (a crash, `this.stop()`): the mailbox holds what waits while
+   * the supervisor decides what happens next.
    */
-  private async recover(reason: unknown, crashed: ProcessCrashedError): Promise<void> {
-    const old = this.instance;
-    this.endIncarnation(crashed);
-    await this.runTerminate(old, reason instanceof Error ? reason : String(reason));
-    while (this.stopReason === null) {
-      this.intensity ??= new RestartIntensity(this.limits.maxRestarts, this.limits.withinMs);
-      if (!this.intensity.tryRestart()) {
-        Logger.error(`restart intensity reached (${this.limits.maxRestarts} in ${this.limits.withinMs} ms); stopping`, undefined, this.name);
-        this.stop(null, 'restart_intensity');
-        return;
-      }
-      this.status = 'restarting';
-      this.restarts++;
-      try {
-        await this.spawn();
-        this.host.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.restarts });
-        this.run();
-        return;
-      } catch (error) {
-        this.errors++;
-        const failed = new ProcessInitError(this.name, error);
-        Logger.error(failed.message, error instanceof Error ? error.stack : undefined, this.name);
-        this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
-      }
-    }
+  private async exitItself(reason: ExitReason): Promise<void> {
+    const generation = this.incarnation;
+    this.mailbox.pause();
+    if (this.stopReason === null) this.status = 'restarting';
+    await this.endIncarnation(reason);
+    if (this.parent) this.parent.childExited(this, generation, reason);
+    else await this.remove(reason);
   }
 
   /** Builds an instance and runs its `init`; a failed `init` leaves no instance and no timers. */
   private async spawn(): Promise<void> {
-    const instance = await this.host.instantiate(this.type);
-    this.incarnation++;
-    this.instance = instance;
-    instance[PROCESS_BINDING] = this;
-    try {
+    const spawning = (async () => {
+      const instance = await this.host.instantiate(this.type);
+      this.incarnation++;
+      this.instance = instance;
+      instance[PROCESS_BINDING] = this;
       await instance.init(this.args);
+    })();
+    this.spawning = spawning;
+    try {
+      await spawning;
     } catch (error) {
-      this.endIncarnation(new ProcessInitError(this.name, error));
-      throw error;
+      await this.endIncarnation(new ProcessInitError(this.name, error), false);
+      throw new ProcessInitError(this.name, error);
+    } finally {
+      this.spawning = null;
     }
   }
 
   private run(): void {
     if (this.stopReason !== null) return;
+    if (this.exitRequest !== null) {
+      void this.takeExitRequest();
+      return;
+    }
     this.status = 'running';
     this.mailbox.resume();
   }
 
-  /** Cancels the incarnation's timers and fails the calls it deferred; its instance goes quiet. */
-  private endIncarnation(error: GenServerError): void {
-    this.timers?.cancelAll();
-    this.host.failDeferred(this.name, error);
+  /**
+   * Ends the incarnation: cancels its timers, runs `terminate` (at most `shutdownMs`), fails the
+   * calls it deferred and never answered, and tells whoever monitors it that it went down.
+   */
+  private async endIncarnation(reason: ExitReason, runTerminate = true): Promise<void> {
+    const instance = this.instance;
     this.instance = null;
-  }
-
-  private async finish(reason: ExitReason, instance: GenServerProcess | null): Promise<void> {
-    if (this.status === 'stopped') return;
-    this.stopReason ??= reason;
-    this.status = 'stopping';
-    const stopped = new ProcessStoppedError(this.name, describeReason(reason));
-    this.endIncarnation(stopped);
-    if (instance) await this.runTerminate(instance, reason);
-    for (const envelope of this.mailbox.takeAll()) {
-      if (envelope.kind === 'call') this.host.fail(envelope.from as From, stopped);
-      else this.deadLetter(envelope, 'stopped');
+    this.timers?.cancelAll();
+    this.timers = null;
+    if (instance && runTerminate) {
+      const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+        Logger.error(`terminate() threw: ${String(error)}`, error instanceof Error ? error.stack : undefined, this.name);
+      });
+      if (!(await settleWithin(terminated, this.options.shutdownMs))) {
+        Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
+      }
     }
-    this.status = 'stopped';
-    this.host.release(this.name);
-    this.host.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
-  }
-
-  private async runTerminate(instance: GenServerProcess | null, reason: ExitReason): Promise<void> {
-    if (!instance) return;
-    try {
-      await instance.terminate(reason);
-    } catch (error) {
-      Logger.error(`terminate() threw: ${String(error)}`, error instanceof Error ? error.stack : undefined, this.name);
-    }
+    const error = isNormalExit(reason)
+      ? new ProcessStoppedError(this.name, describeReason(reason))
+      : new ProcessCrashedError(this.name, undefined, reason);
+    this.host.failDeferred(this.name, error);
+    if (instance) this.host.down(this.name, reason);
   }
 
   private deliverInfo(payload: unknown): void {

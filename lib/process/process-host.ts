@@ -3,7 +3,9 @@ import type { GenServerType } from '../discovery/genserver-type.js';
 import type { Envelope } from '../runtime/envelope.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
 import type { GenServerProcess } from './gen-server-process.js';
+import type { ExitReason } from './exit-reason.js';
 import type { From } from './from.js';
+import type { MonitorRef } from './monitor-ref.js';
 
 /** What a process cell needs from the runtime around it. */
 export interface ProcessHost {
@@ -23,6 +25,11 @@ export interface ProcessHost {
   /** Fails every call `owner` deferred and has not answered (it crashed or stopped). */
   failDeferred(owner: string, error: unknown): void;
   emit(event: GenServerEvent): void;
+  /** Makes `watcher` a monitor of `watched`. */
+  monitor(watcher: string, watched: string): MonitorRef;
+  demonitor(watcher: string, ref: MonitorRef): boolean;
+  /** An incarnation of `name` ended: DOWN to its monitors; the monitors it held end too. */
+  down(name: string, reason: ExitReason): void;
   /** Forgets a process that has stopped. */
   release(name: string): void;
 }

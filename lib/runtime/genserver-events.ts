@@ -43,8 +43,35 @@ export interface DeadLetterEvent extends EventBase {
   readonly envelope: Envelope;
 }
 
-/** Lifecycle events of every process of the runtime. */
-export type GenServerEvent = StartedEvent | CrashedEvent | RestartedEvent | StoppedEvent | DeadLetterEvent;
+/** A supervisor reached its restart intensity, shut its children down and exited to its parent. */
+export interface EscalatedEvent extends EventBase {
+  readonly type: 'escalated';
+  /** The exit that was one restart too many. */
+  readonly reason: unknown;
+}
+/** The root supervisor gave up: no process runs any more (see `onRootFailure`). */
+export interface FatalEvent extends EventBase {
+  readonly type: 'fatal';
+  readonly reason: unknown;
+}
+/** The supervisor's heartbeat found work waiting and nothing handled for a whole beat. */
+export interface StuckEvent extends EventBase {
+  readonly type: 'stuck';
+  readonly mailbox: number;
+  /** Type of the message whose handler is running, if one is. */
+  readonly handling: string | undefined;
+}
+
+/** Lifecycle events of every process and supervisor of the runtime. */
+export type GenServerEvent =
+  | StartedEvent
+  | CrashedEvent
+  | RestartedEvent
+  | StoppedEvent
+  | DeadLetterEvent
+  | EscalatedEvent
+  | FatalEvent
+  | StuckEvent;
 
 /** @internal The bus behind `GenServerRuntime.events$`. */
 @Injectable()

@@ -1,10 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_DRAIN_BUDGET,
-  DEFAULT_MAX_RESTARTS,
-  DEFAULT_RESTART_WINDOW_MS,
-} from '../genserver.constants.js';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
 import { GENSERVER_MODULE_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
@@ -12,12 +7,11 @@ import { CallCycleError } from '../errors/call-cycle.error.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { messages } from '../errors/messages.js';
-import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
-import type { StartOptions } from '../interfaces/process-info.interface.js';
-import type { ExitReason } from '../process/exit-reason.js';
+import { describeReason, type ExitReason } from '../process/exit-reason.js';
+import type { MonitorRef } from '../process/monitor-ref.js';
 import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { ProcessCell } from '../process/process-cell.js';
@@ -29,8 +23,20 @@ import { PendingCalls } from './pending-calls.js';
 import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
+import { MonitorTable } from './monitor-table.js';
+import type { RestartType } from '../supervisor/supervision.interfaces.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const DEFAULT_SHUTDOWN_MS = 5000;
+
+/** What a child spec or `start` call sets for one process. */
+export interface CellOverrides {
+  args?: unknown;
+  restart?: RestartType;
+  maxMailbox?: number;
+  shutdownMs?: number;
+  handlerTimeoutMs?: number;
+}
 
 /**
  * @internal The engine behind `GenServerRuntime`: builds envelopes, routes them, keeps pending
@@ -47,6 +53,10 @@ export class GenServerKernel implements ProcessHost {
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
+  private readonly monitors = new MonitorTable((watcher, payload) => {
+    const { envelope, refused } = this.info(watcher, payload);
+    if (refused) this.emit({ type: 'dead-letter', name: watcher, at: Date.now(), reason: refused.name, envelope });
+  });
 
   constructor(
     @Inject(GENSERVER_MODULE_OPTIONS) private readonly options: GenServerModuleOptions,
@@ -69,37 +79,32 @@ export class GenServerKernel implements ProcessHost {
     return found;
   }
 
-  async start(type: Function | string, options: StartOptions): Promise<void> {
-    const resolved = this.resolveType(type);
-    const name = options?.name;
+  /**
+   * Creates and registers the cell of a process (not started yet: messages sent to it queue).
+   * Options the caller leaves out come from the `@GenServer` options, then the module's defaults.
+   */
+  createCell(name: string, type: GenServerType, overrides: CellOverrides): ProcessCell {
     if (typeof name !== 'string' || name.length === 0) throw new GenServerError(messages.invalidName(name));
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
-    const defaults = resolved.options;
+    const defaults = type.options;
     const cell = new ProcessCell(
       name,
-      resolved,
-      options.args,
+      type,
+      overrides.args,
       {
-        maxMailbox: checkCount('maxMailbox', options.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
-        maxRestarts: checkCount('maxRestarts', options.maxRestarts ?? defaults.maxRestarts ?? this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS, 0),
-        withinMs: checkMs('withinMs', options.withinMs ?? defaults.withinMs ?? this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS),
+        restart: overrides.restart ?? defaults.restart ?? 'permanent',
+        maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
+        shutdownMs: checkMs('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
+        handlerTimeoutMs: optionalMs('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs),
       },
       this,
     );
-    // Registered before init runs, so messages sent meanwhile queue instead of failing.
     this.registry.add(cell);
-    await cell.start();
+    return cell;
   }
 
-  async stop(name: string, reason: ExitReason = 'normal'): Promise<void> {
-    const cell = this.registry.get(name);
-    if (!cell) throw new NoSuchProcessError(name);
-    await cell.stop(null, reason);
-  }
-
-  /** Stops every process, newest first, then fails the calls still waiting. */
-  async shutdown(reason: ExitReason): Promise<void> {
-    for (const cell of this.registry.newestFirst()) await cell.stop(null, reason);
+  /** Stops the deadline timers; calls still waiting get `ProcessStoppedError`. */
+  closeCalls(): void {
     this.calls.close((call) => new ProcessStoppedError(call.to, 'shutdown'));
   }
 
@@ -162,6 +167,18 @@ export class GenServerKernel implements ProcessHost {
     this.events.emit(event);
   }
 
+  monitor(watcher: string, watched: string): MonitorRef {
+    return this.monitors.add(watcher, watched, this.registry.has(watched));
+  }
+
+  demonitor(watcher: string, ref: MonitorRef): boolean {
+    return this.monitors.remove(watcher, ref);
+  }
+
+  down(name: string, reason: ExitReason): void {
+    this.monitors.down(name, describeReason(reason));
+  }
+
   release(name: string): void {
     this.registry.delete(name);
   }
@@ -188,6 +205,10 @@ export class GenServerKernel implements ProcessHost {
 function checkMs(what: string, value: number): number {
   if (typeof value !== 'number' || !(value >= 0)) throw new GenServerError(messages.invalidTimeout(what, value));
   return value;
+}
+
+function optionalMs(what: string, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : checkMs(what, value);
 }
 
 function checkCount(what: string, value: number, min: number): number {

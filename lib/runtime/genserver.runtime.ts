@@ -11,6 +11,8 @@ import type { ExitReason } from '../process/exit-reason.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import type { GenServerEvent } from './genserver-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
+import { SupervisionTree } from '../supervisor/supervision-tree.js';
+import type { TreeNode } from '../supervisor/supervision.interfaces.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other
@@ -21,7 +23,10 @@ export class GenServerRuntime {
   /** Lifecycle events of every process: started, crashed, restarted, stopped, dead-letter. */
   readonly events$: Observable<GenServerEvent>;
 
-  constructor(private readonly kernel: GenServerKernel) {
+  constructor(
+    private readonly kernel: GenServerKernel,
+    private readonly supervision: SupervisionTree,
+  ) {
     this.events$ = kernel.events.events$;
   }
 
@@ -46,20 +51,27 @@ export class GenServerRuntime {
   }
 
   /**
-   * Starts a process of a `@GenServer` type (its class, or its type name) under `options.name`;
-   * resolves once its `init` has run. Rejects with `AlreadyStartedError`, `UnknownTypeError` or
-   * `ProcessInitError`.
+   * Starts a process of a `@GenServer` type (its class, or its type name) under `options.name`,
+   * as a child of `options.supervisor` (the root when left out); resolves once its `init` has run.
+   * Rejects with `AlreadyStartedError`, `UnknownTypeError`, `NoSuchSupervisorError`,
+   * `MaxChildrenError` or `ProcessInitError`.
    */
-  start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
-    return this.kernel.start(type, options);
+  async start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
+    return this.supervision.startProcess(type, options);
   }
 
   /**
-   * Stops a process gracefully (see README, "Stopping"); resolves once `terminate` has run.
-   * The reason defaults to `'normal'`.
+   * Stops a process — or a supervisor and its subtree — gracefully and for good (no restart);
+   * resolves once `terminate` has run. The reason defaults to `'normal'`. From inside a process,
+   * stop itself with `this.stop()` instead: this waits for the running handler.
    */
-  stop(name: string, reason?: ExitReason): Promise<void> {
-    return this.kernel.stop(name, reason);
+  async stop(name: string, reason: ExitReason = 'normal'): Promise<void> {
+    return this.supervision.stop(name, reason);
+  }
+
+  /** The live supervision tree: supervisors and processes with status, restarts and mailbox lengths. */
+  tree(): TreeNode | undefined {
+    return this.supervision.tree();
   }
 
   /** The running incarnation registered under `name`, or `undefined`. */

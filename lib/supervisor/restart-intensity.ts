@@ -1,6 +1,13 @@
+/** Where supervisors read the time for restart windows; a module option, so tests can drive it. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
 /**
  * OTP's restart intensity: at most `maxRestarts` restarts within any `withinMs` window; one more
- * and the supervisor gives up on the child.
+ * and the supervisor gives up.
  */
 export class RestartIntensity {
   private readonly times: number[] = [];
@@ -8,15 +15,24 @@ export class RestartIntensity {
   constructor(
     private readonly maxRestarts: number,
     private readonly withinMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   /** Records a restart if the window allows it; false when the limit is reached. */
   tryRestart(): boolean {
-    const now = this.now();
+    const now = this.clock.now();
     while (this.times.length > 0 && now - this.times[0]! >= this.withinMs) this.times.shift();
     if (this.times.length >= this.maxRestarts) return false;
     this.times.push(now);
     return true;
+  }
+
+  /** Restarts inside the current window (the backoff attempt number). */
+  get recent(): number {
+    return this.times.length;
+  }
+
+  reset(): void {
+    this.times.length = 0;
   }
 }

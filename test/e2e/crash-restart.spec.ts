@@ -89,7 +89,7 @@ describe('3. a throwing handler crashes its process, which restarts', () => {
     expect(t.events.filter((e) => e.type === 'dead-letter')).toHaveLength(1);
   });
 
-  it('restarts at most 3 times in 5 s, then stops the process and answers what waited', async () => {
+  it('restarts at most 3 times in 5 s; then the root supervisor gives up, stops the process and answers what waited', async () => {
     for (let i = 0; i < 3; i++) {
       await t.runtime.cast('fragile', { type: 'crash' });
       await nextEvent(t.runtime.events$, (e) => e.type === 'restarted');
@@ -101,6 +101,10 @@ describe('3. a throwing handler crashes its process, which restarts', () => {
     await expect(t.runtime.call('fragile', { type: 'get' })).rejects.toBeInstanceOf(NoSuchProcessError);
     expect(t.runtime.whereis('fragile')).toBeUndefined();
     expect(t.events.filter((e) => e.type === 'restarted')).toHaveLength(3);
-    expect(t.logger.at('error').some((l) => /restart intensity reached/.test(l.message))).toBe(true);
+    expect(t.events.filter((e) => e.type === 'escalated' || e.type === 'fatal').map((e) => [e.type, e.name])).toEqual([
+      ['escalated', 'root'],
+      ['fatal', 'root'],
+    ]);
+    expect(t.logger.at('error').some((l) => /reached its restart intensity \(3 in 5000 ms\)/.test(l.message))).toBe(true);
   });
 });

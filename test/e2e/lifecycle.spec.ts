@@ -165,8 +165,8 @@ describe('9. graceful stop', () => {
     expect(completed).toBe(true);
   });
 
-  it('lets a process stop itself from a handler once that handler returns', async () => {
-    @GenServer('quitter')
+  it('lets a process stop itself from a handler once that handler returns; a transient one stays stopped', async () => {
+    @GenServer({ name: 'quitter', restart: 'transient' })
     class Quitter extends GenServerProcess {
       @HandleCall('quit') quit() {
         this.stop('normal');
@@ -174,8 +174,9 @@ describe('9. graceful stop', () => {
       }
     }
     const app = await bootApp([Quitter]);
+    const stopped = nextEvents(app.runtime.events$, 1, (e) => e.type === 'stopped');
     await expect(app.runtime.call('quitter', { type: 'quit' })).resolves.toBe('bye');
-    await nextEvents(app.runtime.events$, 1, (e) => e.type === 'stopped');
+    await stopped;
     expect(app.runtime.whereis('quitter')).toBeUndefined();
     await app.close();
   });

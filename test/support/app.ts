@@ -23,13 +23,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots a Nest app with the module and the given providers; records every runtime event. */
+/**
+ * Boots a Nest app with the module and the given providers; records every runtime event. The root
+ * supervisor's failure keeps the app (the default, SIGTERM, would end the test runner).
+ */
 export async function bootApp(
   providers: Provider[],
   options: GenServerModuleOptions = {},
   extra: { imports?: Type[]; controllers?: Type[] } = {},
 ): Promise<TestApp> {
-  @Module({ imports: [GenServerModule.forRoot(options), ...(extra.imports ?? [])], providers, controllers: extra.controllers ?? [] })
+  @Module({ imports: [GenServerModule.forRoot({ onRootFailure: 'keep', ...options }), ...(extra.imports ?? [])], providers, controllers: extra.controllers ?? [] })
   class TestAppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });

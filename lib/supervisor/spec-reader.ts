@@ -1,0 +1,131 @@
+import { GenServerError } from '../errors/genserver.error.js';
+import { messages } from '../errors/messages.js';
+import type { ResolvedSupervisor } from './supervisor-node.js';
+import type {
+  BackoffSpec,
+  ChildSpec,
+  DynamicSupervisorSpec,
+  ProcessChildSpec,
+  RestartStrategy,
+  RestartType,
+  SupervisorSpec,
+} from './supervision.interfaces.js';
+
+const STRATEGIES: readonly RestartStrategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
+const RESTART_TYPES: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
+const BACKOFF_TYPES: readonly BackoffSpec['type'][] = ['none', 'constant', 'linear', 'exponential'];
+const DEFAULT_HEARTBEAT_MS = 1000;
+
+export type ChildForm =
+  | { kind: 'supervisor'; spec: SupervisorSpec; path: string }
+  | { kind: 'dynamic_supervisor'; spec: DynamicSupervisorSpec }
+  | { kind: 'process'; spec: ProcessChildSpec };
+
+/** Reads supervision specs written in code: fills defaults, and names the path of anything wrong. */
+export class SpecReader {
+  supervisor(spec: SupervisorSpec, path: string): ResolvedSupervisor {
+    return {
+      name: this.name(spec.name, path),
+      kind: 'supervisor',
+      strategy: this.strategy(spec.strategy, `${path}.strategy`),
+      ...this.common(spec, path),
+      maxChildren: Infinity,
+    };
+  }
+
+  dynamicSupervisor(spec: DynamicSupervisorSpec, path: string): ResolvedSupervisor {
+    return {
+      name: this.name(spec.name, path),
+      kind: 'dynamic_supervisor',
+      strategy: 'one_for_one',
+      ...this.common(spec, path),
+      maxChildren: this.count(spec.maxChildren, `${path}.maxChildren`, 1) ?? Infinity,
+    };
+  }
+
+  childForm(child: ChildSpec, path: string): ChildForm {
+    if (child === null || typeof child !== 'object') throw this.error(path, 'a child must be an object');
+    if ('supervisor' in child) {
+      return { kind: 'supervisor', spec: { restart: child.restart, ...child.supervisor }, path: `${path}.supervisor` };
+    }
+    if ('type' in child && child.type === 'dynamic_supervisor') return { kind: 'dynamic_supervisor', spec: child as DynamicSupervisorSpec };
+    if (!('type' in child) && ('children' in child || 'strategy' in child)) return { kind: 'supervisor', spec: child, path };
+    if (!('type' in child) || (typeof child.type !== 'string' && typeof child.type !== 'function')) {
+      throw this.error(`${path}.type`, 'a process child needs a type: a @GenServer class or its type name');
+    }
+    return { kind: 'process', spec: child as ProcessChildSpec };
+  }
+
+  /** The options a process child spec sets (the rest comes from the class and the module). */
+  processOptions(spec: ProcessChildSpec, path: string) {
+    this.name(spec.name, path);
+    return {
+      args: spec.args,
+      restart: this.restart(spec.restart, `${path}.restart`),
+      maxMailbox: this.count(spec.maxMailbox, `${path}.maxMailbox`, 1),
+      shutdownMs: this.ms(spec.shutdownMs, `${path}.shutdownMs`),
+      handlerTimeoutMs: this.ms(spec.handlerTimeoutMs, `${path}.handlerTimeoutMs`),
+    };
+  }
+
+  private common(spec: SupervisorSpec | DynamicSupervisorSpec, path: string) {
+    return {
+      maxRestarts: this.count(spec.maxRestarts, `${path}.maxRestarts`, 0) ?? 3,
+      withinMs: this.ms(spec.withinMs, `${path}.withinMs`) ?? 5000,
+      backoff: this.backoff(spec.backoff, `${path}.backoff`),
+      heartbeatMs: this.ms(spec.heartbeatMs, `${path}.heartbeatMs`) ?? DEFAULT_HEARTBEAT_MS,
+      restart: this.restart(spec.restart, `${path}.restart`) ?? 'permanent',
+    };
+  }
+
+  private name(name: unknown, path: string): string {
+    if (typeof name !== 'string' || name.length === 0) throw this.error(`${path}.name`, 'a non-empty name is required');
+    return name;
+  }
+
+  private strategy(value: unknown, path: string): RestartStrategy {
+    if (value === undefined) return 'one_for_one';
+    const strategy = typeof value === 'string' ? value.toLowerCase() : value;
+    if (!STRATEGIES.includes(strategy as RestartStrategy)) {
+      throw this.error(path, `unknown strategy ${JSON.stringify(value)}; use one of ${STRATEGIES.join(', ')}`);
+    }
+    return strategy as RestartStrategy;
+  }
+
+  private restart(value: unknown, path: string): RestartType | undefined {
+    if (value === undefined) return undefined;
+    if (!RESTART_TYPES.includes(value as RestartType)) {
+      throw this.error(path, `unknown restart type ${JSON.stringify(value)}; use one of ${RESTART_TYPES.join(', ')}`);
+    }
+    return value as RestartType;
+  }
+
+  private backoff(value: BackoffSpec | undefined, path: string): BackoffSpec | undefined {
+    if (value === undefined) return undefined;
+    if (!BACKOFF_TYPES.includes(value?.type)) {
+      throw this.error(`${path}.type`, `unknown backoff type ${JSON.stringify(value?.type)}; use one of ${BACKOFF_TYPES.join(', ')}`);
+    }
+    this.ms(value.baseMs, `${path}.baseMs`);
+    this.ms(value.maxMs, `${path}.maxMs`);
+    if (value.jitter !== undefined && !(value.jitter >= 0 && value.jitter <= 1)) throw this.error(`${path}.jitter`, 'jitter must be between 0 and 1');
+    return value;
+  }
+
+  private ms(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !(value >= 0)) throw this.error(path, `must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  private count(value: unknown, path: string, min: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !(value >= min) || (value !== Infinity && !Number.isInteger(value))) {
+      throw this.error(path, `must be a whole number >= ${min}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+
+  private error(path: string, problem: string): GenServerError {
+    return new GenServerError(messages.invalidSupervision(path, problem));
+  }
+}

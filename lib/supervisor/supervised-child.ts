@@ -1,0 +1,30 @@
+import type { ExitReason } from '../process/exit-reason.js';
+import type { RestartType, TreeNode } from './supervision.interfaces.js';
+
+/** What a supervisor drives: a process cell or a nested supervisor. */
+export interface SupervisedChild {
+  readonly name: string;
+  readonly restartType: RestartType;
+  /** Changes on every (re)start; an exit reported for an older generation is stale. */
+  readonly generation: number;
+  parent: ChildParent | null;
+  /** First start; rejects when the child cannot start. */
+  start(): Promise<void>;
+  /** Ends the running incarnation (terminate, timers) but keeps what waits for the next one. */
+  shutdown(reason: ExitReason): Promise<void>;
+  /** Starts a fresh incarnation after `shutdown` or an exit; rejects when it cannot start. */
+  restart(): Promise<void>;
+  /** Leaves for good: what still waits is answered or dead-lettered, names are freed. */
+  remove(reason: ExitReason): Promise<void>;
+  tree(): TreeNode;
+  /** The supervisor's heartbeat: a process checks whether its mailbox moved since the last beat. */
+  beat?(): void;
+}
+
+/** What a child reports to. */
+export interface ChildParent {
+  /** The child's incarnation `generation` ended by itself (a crash, `this.stop()`, a failed supervisor). */
+  childExited(child: SupervisedChild, generation: number, reason: ExitReason): void;
+  /** The child was stopped from outside (`runtime.stop`) and is gone. */
+  forget(child: SupervisedChild): void;
+}

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW_MS } from '../genserver.constants.js';
+import { GENSERVER_MODULE_OPTIONS } from '../genserver-module.definition.js';
+import type { GenServerType } from '../discovery/genserver-type.js';
+import { AlreadyStartedError } from '../errors/already-started.error.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import { messages } from '../errors/messages.js';
+import { NoSuchProcessError } from '../errors/no-such-process.error.js';
+import { NoSuchSupervisorError } from '../errors/no-such-supervisor.error.js';
+import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
+import type { StartOptions } from '../interfaces/process-info.interface.js';
+import { describeReason, type ExitReason } from '../process/exit-reason.js';
+import type { ProcessCell } from '../process/process-cell.js';
+import type { GenServerEvent } from '../runtime/genserver-events.js';
+import { GenServerKernel } from '../runtime/genserver.kernel.js';
+import { systemClock, type Clock } from './restart-intensity.js';
+import { SupervisorNode, type SupervisorHost } from './supervisor-node.js';
+import { SpecReader } from './spec-reader.js';
+import type { ChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
+
+/**
+ * The live supervision tree: built from the module's `supervision` spec (plus the named
+ * `@GenServer` providers it does not place) when the app boots, grown by `runtime.start`, and
+ * torn down, newest first, when the app closes.
+ */
+@Injectable()
+export class SupervisionTree implements SupervisorHost {
+  readonly clock: Clock;
+  private root: SupervisorNode | null = null;
+  private readonly supervisors = new Map<string, SupervisorNode>();
+  private readonly reader: SpecReader;
+
+  constructor(
+    @Inject(GENSERVER_MODULE_OPTIONS) private readonly options: GenServerModuleOptions,
+    private readonly kernel: GenServerKernel,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.reader = new SpecReader();
+  }
+
+  /** Builds the tree and starts it; on failure nothing is left running. */
+  async boot(named: readonly GenServerType[]): Promise<void> {
+    const spec: SupervisorSpec = this.options.supervision ?? {
+      name: 'root',
+      strategy: 'one_for_one',
+      maxRestarts: this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
+      withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
+    };
+    const placed = new Set<string>();
+    this.root = this.buildSupervisor(spec, 'supervision', placed);
+    for (const type of named) {
+      const name = type.options.name as string;
+      if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, {}));
+    }
+    await this.root.start();
+  }
+
+  /** Stops everything, newest first. */
+  async shutdown(reason: ExitReason): Promise<void> {
+    if (this.root) await this.root.stop(reason);
+  }
+
+  async startProcess(type: Function | string, options: StartOptions): Promise<void> {
+    const resolved = this.kernel.resolveType(type);
+    const supervisor = this.supervisorFor(options?.supervisor);
+    if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
+    const cell = this.kernel.createCell(options.name, resolved, {
+      ...options,
+      restart: options.restart ?? resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent'),
+    });
+    await supervisor.startChild(cell);
+  }
+
+  /** Stops a process, or a supervisor with its subtree, for good. */
+  async stop(name: string, reason: ExitReason): Promise<void> {
+    const cell = this.kernel.registry.get(name);
+    if (cell) return cell.stop(reason);
+    const supervisor = this.supervisors.get(name);
+    if (supervisor) return supervisor.stop(reason);
+    throw new NoSuchProcessError(name);
+  }
+
+  tree(): TreeNode | undefined {
+    return this.root?.tree();
+  }
+
+  emit(event: GenServerEvent): void {
+    this.kernel.emit(event);
+  }
+
+  async rootFailed(root: SupervisorNode, reason: ExitReason): Promise<void> {
+    await root.remove('shutdown');
+    const text = messages.rootFailed(root.name, describeReason(reason));
+    this.kernel.emit({ type: 'fatal', name: root.name, at: Date.now(), reason });
+    if ((this.options.onRootFailure ?? 'shutdown') === 'keep') {
+      Logger.error(text, undefined, 'GenServer');
+      return;
+    }
+    Logger.error(`${text}; shutting the application down`, undefined, 'GenServer');
+    // Nest has no handle on the app to close from here: SIGTERM runs its shutdown hooks if they
+    // are enabled, and ends the process (non-zero) if they are not.
+    process.exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
+  }
+
+  releaseSupervisor(name: string): void {
+    this.supervisors.delete(name);
+  }
+
+  private supervisorFor(name: string | undefined): SupervisorNode {
+    const supervisor = name === undefined ? this.root : this.supervisors.get(name);
+    if (!supervisor || supervisor.status === 'stopped') {
+      throw new NoSuchSupervisorError(name ?? 'root', [...this.supervisors.keys()]);
+    }
+    return supervisor;
+  }
+
+  private buildSupervisor(spec: SupervisorSpec, path: string, placed: Set<string>): SupervisorNode {
+    const node = new SupervisorNode(this.reader.supervisor(spec, path), this);
+    this.register(node, path);
+    (spec.children ?? []).forEach((child, index) => node.add(this.buildChild(child, `${path}.children[${index}]`, placed)));
+    return node;
+  }
+
+  private buildChild(child: ChildSpec, path: string, placed: Set<string>): SupervisorNode | ProcessCell {
+    const form = this.reader.childForm(child, path);
+    switch (form.kind) {
+      case 'supervisor':
+        return this.buildSupervisor(form.spec, form.path, placed);
+      case 'dynamic_supervisor': {
+        const node = new SupervisorNode(this.reader.dynamicSupervisor(form.spec, path), this);
+        this.register(node, path);
+        return node;
+      }
+      case 'process': {
+        const type = this.kernel.resolveType(form.spec.type);
+        if (this.supervisors.has(form.spec.name)) {
+          throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
+        }
+        placed.add(form.spec.name);
+        return this.kernel.createCell(form.spec.name, type, this.reader.processOptions(form.spec, path));
+      }
+    }
+  }
+
+  private register(node: SupervisorNode, path: string): void {
+    if (this.supervisors.has(node.name) || this.kernel.registry.has(node.name)) {
+      throw new GenServerError(messages.invalidSupervision(path, `the name "${node.name}" is used twice`));
+    }
+    this.supervisors.set(node.name, node);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Type } from '@nestjs/common';
+import type { GenServerProcess } from '../process/gen-server-process.js';
+
+/** OTP's restart strategies. Upper-case spellings (`ONE_FOR_ONE`) are accepted too. */
+export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+export type RestartStrategyInput = RestartStrategy | 'ONE_FOR_ONE' | 'ONE_FOR_ALL' | 'REST_FOR_ONE';
+
+/**
+ * When a supervisor restarts a child that exited: `permanent` always, `transient` only after an
+ * abnormal exit (anything but `'normal'`, `'shutdown'`, `{ shutdown }`), `temporary` never.
+ */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/** Delay before a restart; the attempt number is the child's restarts within the current window. */
+export interface BackoffSpec {
+  type: 'none' | 'constant' | 'linear' | 'exponential';
+  /** Delay of the first attempt (constant: of every attempt), in ms. */
+  baseMs?: number;
+  /** Upper bound of the delay, in ms. */
+  maxMs?: number;
+  /** 0..1: the delay varies at random by up to this fraction either way. */
+  jitter?: number;
+}
+
+/** Options a child has whatever it is. */
+export interface ChildRestartOptions {
+  /** Default `permanent` (`transient` under a dynamic supervisor). */
+  restart?: RestartType;
+}
+
+/** A process child of a supervisor. */
+export interface ProcessChildSpec extends ChildRestartOptions {
+  name: string;
+  /** The `@GenServer` class, or its type name. */
+  type: Type<GenServerProcess> | string;
+  /** Passed to `init(args)` on every (re)start. */
+  args?: unknown;
+  maxMailbox?: number;
+  /** How long `terminate` (and a handler still running) may take before the instance is abandoned (5000). */
+  shutdownMs?: number;
+  /** A handler running longer is treated as a crash with reason `'handler_timeout'` (default: none). */
+  handlerTimeoutMs?: number;
+}
+
+/** A supervisor: restarts its children by `strategy`, and fails to its parent when they crash too often. */
+export interface SupervisorSpec extends ChildRestartOptions {
+  name: string;
+  strategy?: RestartStrategyInput;
+  /** More than this many restarts within `withinMs` and the supervisor gives up (3 in 5000 ms). */
+  maxRestarts?: number;
+  withinMs?: number;
+  backoff?: BackoffSpec;
+  /** How often children are checked for being stuck; 0 turns it off (1000). */
+  heartbeatMs?: number;
+  /** Children in start order; they stop in reverse order. */
+  children?: ChildSpec[];
+}
+
+/** A supervisor of processes started at run time with `runtime.start(type, { supervisor })`. */
+export interface DynamicSupervisorSpec extends ChildRestartOptions {
+  name: string;
+  type: 'dynamic_supervisor';
+  /** Most children at once; one more is refused with `MaxChildrenError` (unbounded). */
+  maxChildren?: number;
+  maxRestarts?: number;
+  withinMs?: number;
+  backoff?: BackoffSpec;
+  heartbeatMs?: number;
+}
+
+/** A child entry: a process, a nested supervisor (`{ supervisor: {...} }` or a spec), or a dynamic supervisor. */
+export type ChildSpec = ProcessChildSpec | SupervisorSpec | { supervisor: SupervisorSpec; restart?: RestartType } | DynamicSupervisorSpec;
+
+/** Declares a supervisor spec (the same object, typed): `Supervisor({ name, strategy, children })`. */
+export function Supervisor(spec: SupervisorSpec): SupervisorSpec {
+  return spec;
+}
+export type Supervisor = SupervisorSpec;
+
+/** Declares a dynamic supervisor spec: `DynamicSupervisor({ name: 'sessions', maxChildren: 1000 })`. */
+export function DynamicSupervisor(spec: Omit<DynamicSupervisorSpec, 'type'>): DynamicSupervisorSpec {
+  return { ...spec, type: 'dynamic_supervisor' };
+}
+export type DynamicSupervisor = DynamicSupervisorSpec;
+
+/** A node of `runtime.tree()`: the live supervision tree. */
+export interface TreeNode {
+  readonly name: string;
+  readonly kind: 'supervisor' | 'dynamic_supervisor' | 'process';
+  /** Process type name (processes only). */
+  readonly type?: string;
+  readonly strategy?: RestartStrategy;
+  readonly status: string;
+  readonly restarts: number;
+  /** Messages waiting (processes only). */
+  readonly mailbox?: number;
+  readonly stuck?: boolean;
+  readonly children?: readonly TreeNode[];
+}

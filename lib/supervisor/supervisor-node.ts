@@ -1,0 +1,272 @@
+import { Logger } from '@nestjs/common';
+import { MaxChildrenError } from '../errors/max-children.error.js';
+import { describeReason, isNormalExit, type ExitReason } from '../process/exit-reason.js';
+import type { GenServerEvent } from '../runtime/genserver-events.js';
+import { backoffDelay } from './backoff.js';
+import { RestartIntensity, type Clock } from './restart-intensity.js';
+import type { ChildParent, SupervisedChild } from './supervised-child.js';
+import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from './supervision.interfaces.js';
+
+/** A supervisor spec with every default filled in. */
+export interface ResolvedSupervisor {
+  readonly name: string;
+  readonly kind: 'supervisor' | 'dynamic_supervisor';
+  readonly strategy: RestartStrategy;
+  readonly maxRestarts: number;
+  readonly withinMs: number;
+  readonly backoff: BackoffSpec | undefined;
+  readonly heartbeatMs: number;
+  /** Its own restart type, as a child of its parent. */
+  readonly restart: RestartType;
+  readonly maxChildren: number;
+}
+
+/** What a supervisor needs from the runtime around it. */
+export interface SupervisorHost {
+  readonly clock: Clock;
+  emit(event: GenServerEvent): void;
+  /** The root gave up: the runtime stops. */
+  rootFailed(root: SupervisorNode, reason: ExitReason): Promise<void>;
+  /** Forgets a supervisor that is gone. */
+  releaseSupervisor(name: string): void;
+}
+
+/** Whether a child that exited with `reason` is restarted, by its restart type (OTP's rule). */
+export function shouldRestart(type: RestartType, reason: ExitReason): boolean {
+  return type === 'permanent' || (type === 'transient' && !isNormalExit(reason));
+}
+
+/**
+ * A supervisor. It handles its children's exits one at a time, in order (as OTP's supervisor
+ * reads EXIT messages from its mailbox): restarts by strategy after the backoff delay, and gives
+ * up — shutting its children down, newest first — when restarts exceed its intensity.
+ */
+export class SupervisorNode implements SupervisedChild, ChildParent {
+  status: 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped' = 'starting';
+  generation = 0;
+  restarts = 0;
+  parent: ChildParent | null = null;
+  readonly children: SupervisedChild[] = [];
+
+  private readonly intensity: RestartIntensity;
+  private work: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private backoff: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private removing: Promise<void> | null = null;
+
+  constructor(
+    readonly spec: ResolvedSupervisor,
+    private readonly host: SupervisorHost,
+  ) {
+    this.intensity = new RestartIntensity(spec.maxRestarts, spec.withinMs, host.clock);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get restartType(): RestartType {
+    return this.spec.restart;
+  }
+
+  get isDynamic(): boolean {
+    return this.spec.kind === 'dynamic_supervisor';
+  }
+
+  /** Adds a child to the end of the start order (before `start`, or through `startChild`). */
+  add(child: SupervisedChild): void {
+    child.parent = this;
+    this.children.push(child);
+  }
+
+  /** Starts the children in order. One that cannot start fails the supervisor: the others stop again. */
+  async start(): Promise<void> {
+    this.generation++;
+    const started: SupervisedChild[] = [];
+    try {
+      for (const child of this.children) {
+        await child.start();
+        started.push(child);
+      }
+    } catch (error) {
+      for (const child of [...this.children].reverse()) await child.remove('shutdown');
+      this.children.length = 0;
+      this.status = 'stopped';
+      throw error;
+    }
+    this.status = 'running';
+    this.startHeartbeat();
+  }
+
+  /** Adds and starts a child at run time (`runtime.start`). */
+  async startChild(child: SupervisedChild): Promise<void> {
+    if (this.children.length >= this.spec.maxChildren) throw new MaxChildrenError(this.name, this.spec.maxChildren);
+    this.add(child);
+    try {
+      await child.start();
+    } catch (error) {
+      this.forget(child);
+      await child.remove('shutdown');
+      throw error;
+    }
+  }
+
+  /** Ends its children's incarnations, newest first. A dynamic supervisor's children do not come back. */
+  async shutdown(reason: ExitReason): Promise<void> {
+    if (this.status !== 'stopping') this.status = 'restarting';
+    this.stopHeartbeat();
+    this.cancelBackoff();
+    for (const child of [...this.children].reverse()) {
+      if (this.isDynamic) await child.remove(reason);
+      else await child.shutdown(reason);
+    }
+    if (this.isDynamic) this.children.length = 0;
+  }
+
+  /** A fresh start after `shutdown`: a new restart window, children started again in order. */
+  async restart(): Promise<void> {
+    this.generation++;
+    this.restarts++;
+    this.intensity.reset();
+    this.status = 'running';
+    for (const child of this.children) {
+      try {
+        await child.restart();
+      } catch (error) {
+        this.childExited(child, child.generation, exitReasonOf(error));
+      }
+    }
+    this.startHeartbeat();
+  }
+
+  /** Leaves for good: every child leaves, newest first. */
+  remove(reason: ExitReason): Promise<void> {
+    return (this.removing ??= this.leave(reason));
+  }
+
+  /** Stopped from outside (`runtime.stop`, app shutdown). */
+  async stop(reason: ExitReason): Promise<void> {
+    await this.remove(reason);
+    this.parent?.forget(this);
+  }
+
+  childExited(child: SupervisedChild, generation: number, reason: ExitReason): void {
+    this.work = this.work
+      .then(() => this.handleExit(child, generation, reason))
+      .catch((error: unknown) => Logger.error(`supervisor failed to handle an exit: ${String(error)}`, (error as Error)?.stack, this.name));
+  }
+
+  forget(child: SupervisedChild): void {
+    const index = this.children.indexOf(child);
+    if (index >= 0) this.children.splice(index, 1);
+  }
+
+  tree(): TreeNode {
+    return {
+      name: this.name,
+      kind: this.spec.kind,
+      strategy: this.spec.strategy,
+      status: this.status,
+      restarts: this.restarts,
+      children: this.children.map((child) => child.tree()),
+    };
+  }
+
+  /** Every supervisor of this subtree, this one first. */
+  *supervisors(): Generator<SupervisorNode> {
+    yield this;
+    for (const child of this.children) if (child instanceof SupervisorNode) yield* child.supervisors();
+  }
+
+  private async handleExit(child: SupervisedChild, generation: number, reason: ExitReason): Promise<void> {
+    if (this.status !== 'running' || child.generation !== generation || !this.children.includes(child)) return;
+    if (!shouldRestart(child.restartType, reason)) {
+      this.forget(child);
+      await child.remove(reason);
+      return;
+    }
+    if (!this.intensity.tryRestart()) return this.giveUp(reason);
+    const group = this.groupOf(child);
+    for (const sibling of [...group].reverse()) if (sibling !== child) await sibling.shutdown('shutdown');
+    await this.wait(backoffDelay(this.spec.backoff, this.intensity.recent));
+    for (const member of group) {
+      if (this.status !== 'running') return;
+      try {
+        await member.restart();
+      } catch (error) {
+        // A restart that fails is another exit of that child: same rules, same intensity.
+        return this.handleExit(member, member.generation, exitReasonOf(error));
+      }
+    }
+  }
+
+  /** The children a strategy restarts together when `child` exits, in start order. */
+  private groupOf(child: SupervisedChild): SupervisedChild[] {
+    switch (this.spec.strategy) {
+      case 'one_for_one':
+        return [child];
+      case 'one_for_all':
+        return [...this.children];
+      case 'rest_for_one':
+        return this.children.slice(this.children.indexOf(child));
+    }
+  }
+
+  /** Too many restarts: shut every child down, newest first, and exit to the parent with `'shutdown'` (as OTP). */
+  private async giveUp(reason: ExitReason): Promise<void> {
+    this.status = 'failed';
+    this.stopHeartbeat();
+    Logger.error(
+      `reached its restart intensity (${this.spec.maxRestarts} in ${this.spec.withinMs} ms) after: ${describeReason(reason)}; shutting down its children`,
+      undefined,
+      this.name,
+    );
+    this.host.emit({ type: 'escalated', name: this.name, at: Date.now(), reason });
+    for (const child of [...this.children].reverse()) await child.shutdown('shutdown');
+    if (this.parent) this.parent.childExited(this, this.generation, 'shutdown');
+    else await this.host.rootFailed(this, reason);
+  }
+
+  private async leave(reason: ExitReason): Promise<void> {
+    this.status = 'stopping';
+    this.stopHeartbeat();
+    this.cancelBackoff();
+    for (const child of [...this.children].reverse()) await child.remove(reason);
+    this.children.length = 0;
+    this.status = 'stopped';
+    this.host.releaseSupervisor(this.name);
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.backoff = { timer: setTimeout(() => { this.backoff = null; resolve(); }, ms), resolve };
+    });
+  }
+
+  private cancelBackoff(): void {
+    if (!this.backoff) return;
+    clearTimeout(this.backoff.timer);
+    this.backoff.resolve();
+    this.backoff = null;
+  }
+
+  private startHeartbeat(): void {
+    if (this.spec.heartbeatMs <= 0 || this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      for (const child of this.children) child.beat?.();
+    }, this.spec.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+}
+
+/** What a failed (re)start means as an exit reason: the error `init` threw. */
+function exitReasonOf(error: unknown): ExitReason {
+  const cause = (error as Error)?.cause ?? error;
+  return cause instanceof Error ? cause : String(cause);
+}
