@@ -64,6 +64,7 @@ export class SupervisionTree implements SupervisorHost {
     const resolved = this.kernel.resolveType(type);
     const supervisor = this.supervisorFor(options?.supervisor);
     if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
+    supervisor.ensureRoom();
     const cell = this.kernel.createCell(options.name, resolved, {
       ...options,
       restart: options.restart ?? resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent'),

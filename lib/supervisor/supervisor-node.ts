@@ -98,9 +98,13 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     this.startHeartbeat();
   }
 
-  /** Adds and starts a child at run time (`runtime.start`). */
-  async startChild(child: SupervisedChild): Promise<void> {
+  /** Throws `MaxChildrenError` when no child can be added now. */
+  ensureRoom(): void {
     if (this.children.length >= this.spec.maxChildren) throw new MaxChildrenError(this.name, this.spec.maxChildren);
+  }
+
+  /** Adds and starts a child at run time (`runtime.start`); check `ensureRoom` first. */
+  async startChild(child: SupervisedChild): Promise<void> {
     this.add(child);
     try {
       await child.start();
