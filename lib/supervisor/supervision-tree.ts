@@ -135,7 +135,7 @@ export class SupervisionTree implements SupervisorHost {
       }
       case 'process': {
         const type = this.kernel.resolveType(form.spec.type);
-        if (this.supervisors.has(form.spec.name)) {
+        if (this.supervisors.has(form.spec.name) || this.kernel.registry.has(form.spec.name)) {
           throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
         }
         placed.add(form.spec.name);
