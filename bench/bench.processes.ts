@@ -13,6 +13,9 @@ export class BenchCounter extends GenServerProcess<{ n: number }> {
   @HandleCall('get') get() {
     return this.state.n;
   }
+  @HandleCast('crash') crash() {
+    throw new Error('crash on purpose (restart latency)');
+  }
 }
 
 /** Baseline's handler, the same work as BenchCounter's. */
@@ -32,5 +35,10 @@ export class BenchController {
   }
 }
 
-@Module({ imports: [GenServerModule.forRoot({ callTimeout: 5000 })], providers: [BenchCounter], controllers: [BenchController] })
+// The root may restart without limit here: the restart-latency case crashes a process thousands of times.
+@Module({
+  imports: [GenServerModule.forRoot({ callTimeout: 5000, maxRestarts: Number.MAX_SAFE_INTEGER, withinMs: 1000 })],
+  providers: [BenchCounter],
+  controllers: [BenchController],
+})
 export class BenchModule {}

@@ -10,6 +10,7 @@ import { collectGarbage, compare, nowMs, percentile, timed } from './measure.js'
 
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
+const CRASH = { type: 'crash' };
 const LONG = { timeout: 600_000 };
 let seq = 0;
 const fresh = () => `p${seq++}`;
@@ -110,8 +111,25 @@ async function idleHeap(runtime: GenServerRuntime, count: number) {
   return { ours, base, startUs: (startMs * 1000) / count };
 }
 
+/** (f) From a crash to the fresh incarnation answering: crash cast, then a call queued behind it. */
+async function restartLatency(runtime: GenServerRuntime, n: number) {
+  const name = fresh();
+  await runtime.start(BenchCounter, { name });
+  const lat = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    void runtime.cast(name, CRASH);
+    await runtime.call(name, GET);
+    lat[i] = (nowMs() - t0) * 1000;
+  }
+  await runtime.stop(name);
+  lat.sort();
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (ours: number, base: number) => `${fmt((ours / base) * 100)}%`;
+const signed = (n: number) => `${n < 0 ? '−' : '+'}${fmt(Math.abs(n), 1)}`;
 const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 async function main() {
@@ -128,6 +146,9 @@ async function main() {
   const c = await fanOut(runtime, 1000, 1000);
   log('(d) heap per idle process…');
   const d = await idleHeap(runtime, 100_000);
+  log('(f) restart latency…');
+  await restartLatency(runtime, 500);
+  const f = await restartLatency(runtime, 5000);
   await app.close();
   log('(e) HTTP call vs plain controller…');
   const e = await httpOverhead(5000);
@@ -152,7 +173,8 @@ This is a shared 2-core VM: run-to-run noise is about ±15%, so read ratios, not
 | (b) call latency p50 / p99, each call timed | ${fmt(b.ours.p50, 1)} / ${fmt(b.ours.p99, 1)} µs | ${fmt(b.base.p50, 1)} / ${fmt(b.base.p99, 1)} µs | — | — |
 | (c) 1 000 processes × 1 000 casts | ${fmt(c.ours)} msg/s | ${fmt(c.base)} msg/s | ${pct(c.ours, c.base)} | — |
 | (d) heap per idle process (100 000 processes) | ${fmt(d.ours)} B | ${fmt(d.base)} B | ${fmt(d.ours / d.base, 1)}× | ≤ 1 024 B: ${met(d.ours <= 1024)} |
-| (e) HTTP GET through \`runtime.call\` vs plain controller | ${fmt(e.call, 1)} µs/req | ${fmt(e.plain, 1)} µs/req | +${fmt(e.call - e.plain, 1)} µs/req | — |
+| (e) HTTP GET through \`runtime.call\` vs plain controller | ${fmt(e.call, 1)} µs/req | ${fmt(e.plain, 1)} µs/req | ${signed(e.call - e.plain)} µs/req | — |
+| (f) restart latency p50 / p99 (crash → fresh instance answers a call; no backoff) | ${fmt(f.p50, 1)} / ${fmt(f.p99, 1)} µs | — | — | p99 < 1 000 µs: ${met(f.p99 < 1000)} |
 
 Linearity: per message, draining a backlog of 1 000 000 casts runs at ${pct(a1m.ours, a100k.ours)} of the rate for
 100 000 (a queue that dequeues with \`Array.shift\` falls far below 10% here). Starting a process (Nest
@@ -170,6 +192,12 @@ builds the instance, \`init\` runs, the name is registered) took ${fmt(d.startUs
   clock for its deadline and link it into the deadline list of its timeout value. There is no timer per
   call: one timer per distinct timeout value, re-armed when it fires (\`lib/runtime/pending-calls.ts\`).
   A timer per call measured about 2× slower in the design notes.
+- Restarts (f): the crash is logged (a no-op logger here), \`terminate\` runs, the supervisor decides
+  on its own queue, Nest builds a fresh instance (\`ModuleRef.create\`) and \`init\` runs, then the
+  mailbox resumes with the call that waited behind the crash. Measured over 5 000 restarts after 500
+  warm-up ones, each including that call's round trip.
+- HTTP (e): a call through the runtime adds a few µs to a request that costs ~100 µs in Express and
+  Nest; the difference is within this machine's run-to-run noise, so it can even come out negative.
 - Idle processes: a process that has handled nothing holds its cell, an empty mailbox and ring
   queue, its Nest-built instance and state, and its registry entry; closures, timer tables and
   restart-intensity windows are made on first use.

@@ -1,9 +1,12 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import {
+  AlreadyStartedError,
   CallTimeoutError,
   GenServerError,
   MailboxFullError,
+  MaxChildrenError,
   NoSuchProcessError,
+  ProcessCrashedError,
   ProcessStoppedError,
 } from 'nestjs-genserver';
 
@@ -14,7 +17,10 @@ export class GenServerExceptionFilter implements ExceptionFilter {
     const status =
       error instanceof CallTimeoutError ? HttpStatus.GATEWAY_TIMEOUT
       : error instanceof NoSuchProcessError ? HttpStatus.NOT_FOUND
-      : error instanceof MailboxFullError || error instanceof ProcessStoppedError ? HttpStatus.SERVICE_UNAVAILABLE
+      : error instanceof AlreadyStartedError ? HttpStatus.CONFLICT
+      : error instanceof MailboxFullError || error instanceof ProcessStoppedError || error instanceof MaxChildrenError
+        ? HttpStatus.SERVICE_UNAVAILABLE
+      : error instanceof ProcessCrashedError ? HttpStatus.BAD_GATEWAY
       : HttpStatus.INTERNAL_SERVER_ERROR;
     host.switchToHttp().getResponse().status(status).json({ statusCode: status, error: error.name, message: error.message });
   }

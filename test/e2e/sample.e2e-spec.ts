@@ -59,4 +59,23 @@ describe('sample app over HTTP', () => {
     const missing = await request(app.getHttpServer()).get('/cache/x').expect(404);
     expect(missing.body).toMatchObject({ error: 'NoSuchProcessError', message: 'no process is registered under the name "cache"' });
   });
+
+  it('runs chat sessions under a dynamic supervisor: a crash restarts only that session', async () => {
+    const http = () => request(app.getHttpServer());
+    await http().post('/sessions/ann').expect(201, { session: 'ann' });
+    await http().post('/sessions/bob').expect(201);
+    await http().post('/sessions/ann').expect(409);
+    await http().post('/sessions/ann/messages').send({ text: 'hello' }).expect(200, { reply: 'session ann heard "hello"', turns: 1 });
+    await http().post('/sessions/bob/messages').send({ text: 'hi' }).expect(200);
+    const crash = await http().post('/sessions/ann/messages').send({ text: 'crash' }).expect(502);
+    expect(crash.body).toMatchObject({ error: 'ProcessCrashedError' });
+    // ann restarted from init; bob kept its history.
+    await http().post('/sessions/ann/messages').send({ text: 'again' }).expect(200, { reply: 'session ann heard "again"', turns: 1 });
+    await http().post('/sessions/bob/messages').send({ text: 'still here' }).expect(200, { reply: 'session bob heard "still here"', turns: 2 });
+    const tree = await http().get('/tree').expect(200);
+    expect(tree.body.children.map((c: { name: string }) => c.name)).toEqual(['services', 'sessions']);
+    expect(tree.body.children[1]).toMatchObject({ kind: 'dynamic_supervisor', children: [{ name: 'session:ann', restarts: 1 }, { name: 'session:bob', restarts: 0 }] });
+    await http().delete('/sessions/ann').expect(204);
+    await http().post('/sessions/ann/messages').send({ text: 'gone?' }).expect(404);
+  });
 });

@@ -1,0 +1,25 @@
+import { GenServer, GenServerProcess, HandleCall } from 'nestjs-genserver';
+
+export interface SayReply {
+  reply: string;
+  turns: number;
+}
+
+/**
+ * One process per chat session, started at run time under the `sessions` dynamic supervisor.
+ * A message that breaks it ("crash") crashes only this session: it restarts from `init`, and
+ * the other sessions never notice.
+ */
+@GenServer({ type: 'session' })
+export class SessionAgent extends GenServerProcess<{ id: string; history: string[] }> {
+  override init(args: { id: string }) {
+    this.state = { id: args.id, history: [] };
+  }
+
+  @HandleCall('say')
+  say(msg: { type: 'say'; text: string }): SayReply {
+    if (msg.text === 'crash') throw new Error(`session ${this.state.id} was told to crash`);
+    this.state.history.push(msg.text);
+    return { reply: `session ${this.state.id} heard "${msg.text}"`, turns: this.state.history.length };
+  }
+}
