@@ -10,3 +10,6 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** The options every service reads: those given, with a `topology` read and merged in. */
+export const GENSERVER_OPTIONS = Symbol('genserver:options');

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { GenServerMetadataAccessor } from './discovery/genserver-metadata.accessor.js';
 import { GenServerExplorer } from './discovery/genserver.explorer.js';
-import { GenServerConfigurableModule } from './genserver-module.definition.js';
+import { GENSERVER_MODULE_OPTIONS, GENSERVER_OPTIONS, GenServerConfigurableModule } from './genserver-module.definition.js';
+import { resolveModuleOptions } from './topology/resolve-module-options.js';
 import { GenServerEvents } from './runtime/genserver-events.js';
 import { GenServerKernel } from './runtime/genserver.kernel.js';
 import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
@@ -18,6 +19,7 @@ import { SupervisionTree } from './supervisor/supervision-tree.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    { provide: GENSERVER_OPTIONS, inject: [GENSERVER_MODULE_OPTIONS], useFactory: resolveModuleOptions },
     GenServerEvents,
     GenServerKernel,
     GenServerMetadataAccessor,

@@ -13,6 +13,7 @@ export type { Clock } from './supervisor/restart-intensity.js';
 export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
+export * from './topology/index.js';
 export type { Envelope, MessageKind } from './runtime/envelope.js';
 export type { Router } from './runtime/router.js';
 export type {

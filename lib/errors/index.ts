@@ -13,3 +13,4 @@ export * from './invalid-payload.error.js';
 export { messages } from './messages.js';
 export * from './max-children.error.js';
 export * from './no-such-supervisor.error.js';
+export * from './topology.error.js';

@@ -37,6 +37,11 @@ export const messages = {
   rootFailed: (root: string, reason: string) =>
     `root supervisor "${root}" reached its restart intensity (${reason}); the runtime has stopped`,
   invalidSupervision: (path: string, problem: string) => `supervision spec at ${path}: ${problem}`,
+  topologyInvalid: (source: string, problems: readonly { path: string; line?: number; column?: number; message: string }[]) =>
+    `topology ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+    problems
+      .map((p) => `  ${p.line === undefined ? '' : `${source}:${p.line}:${p.column}: `}${p.path}: ${p.message}`)
+      .join('\n'),
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };

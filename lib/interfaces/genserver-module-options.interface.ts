@@ -8,6 +8,11 @@ export interface GenServerModuleOptions {
   /** Default mailbox bound of every process (unbounded). */
   maxMailbox?: number;
   /**
+   * A topology to read the options from: a YAML file path or an object of the same shape (see
+   * README, "Topology"). Options given here beside it take precedence over the topology's.
+   */
+  topology?: string | Record<string, unknown>;
+  /**
    * The supervision tree. Named `@GenServer` providers it does not place are started under its
    * root, after its own children. Default: a `one_for_one` root named `root`.
    */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
-import { GENSERVER_MODULE_OPTIONS } from '../genserver-module.definition.js';
+import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 import { CallCycleError } from '../errors/call-cycle.error.js';
@@ -50,6 +50,7 @@ export class GenServerKernel implements ProcessHost {
   private readonly router: Router;
   private readonly typesByClass = new Map<Function, GenServerType>();
   private readonly typesByName = new Map<string, GenServerType>();
+  private readonly typesByClassName = new Map<string, GenServerType>();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
@@ -59,7 +60,7 @@ export class GenServerKernel implements ProcessHost {
   });
 
   constructor(
-    @Inject(GENSERVER_MODULE_OPTIONS) private readonly options: GenServerModuleOptions,
+    @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
     readonly events: GenServerEvents,
   ) {
     this.callTimeout = checkMs('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS);
@@ -71,10 +72,15 @@ export class GenServerKernel implements ProcessHost {
   registerType(type: GenServerType): void {
     this.typesByClass.set(type.cls, type);
     this.typesByName.set(type.typeName, type);
+    this.typesByClassName.set(type.cls.name, type);
   }
 
+  /** A `@GenServer` class, or a name: its declared type name, else its class name. */
   resolveType(type: Function | string): GenServerType {
-    const found = typeof type === 'string' ? this.typesByName.get(type) : this.typesByClass.get(type);
+    const found =
+      typeof type === 'string'
+        ? (this.typesByName.get(type) ?? this.typesByClassName.get(type))
+        : this.typesByClass.get(type);
     if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : type.name, [...this.typesByName.keys()]);
     return found;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_WINDOW_MS } from '../genserver.constants.js';
-import { GENSERVER_MODULE_OPTIONS } from '../genserver-module.definition.js';
+import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -16,7 +16,12 @@ import { GenServerKernel } from '../runtime/genserver.kernel.js';
 import { systemClock, type Clock } from './restart-intensity.js';
 import { SupervisorNode, type SupervisorHost } from './supervisor-node.js';
 import { SpecReader } from './spec-reader.js';
-import type { ChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
+import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
+import { TopologyError, type TopologyProblem } from '../errors/topology.error.js';
+import { UnknownTypeError } from '../errors/unknown-type.error.js';
+import { typeLocationOf } from '../topology/topology-source.js';
+
+type TypeProblems = (TopologyProblem & { source: string })[];
 
 /**
  * The live supervision tree: built from the module's `supervision` spec (plus the named
@@ -31,7 +36,7 @@ export class SupervisionTree implements SupervisorHost {
   private readonly reader: SpecReader;
 
   constructor(
-    @Inject(GENSERVER_MODULE_OPTIONS) private readonly options: GenServerModuleOptions,
+    @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
     private readonly kernel: GenServerKernel,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -47,7 +52,9 @@ export class SupervisionTree implements SupervisorHost {
       withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
     };
     const placed = new Set<string>();
-    this.root = this.buildSupervisor(spec, 'supervision', placed);
+    const typeProblems: (TopologyProblem & { source: string })[] = [];
+    this.root = this.buildSupervisor(spec, 'supervision', placed, typeProblems);
+    if (typeProblems.length > 0) throw new TopologyError(typeProblems[0]!.source, typeProblems.map(({ source: _, ...problem }) => problem));
     for (const type of named) {
       const name = type.options.name as string;
       if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, {}));
@@ -116,31 +123,51 @@ export class SupervisionTree implements SupervisorHost {
     return supervisor;
   }
 
-  private buildSupervisor(spec: SupervisorSpec, path: string, placed: Set<string>): SupervisorNode {
+  private buildSupervisor(spec: SupervisorSpec, path: string, placed: Set<string>, typeProblems: TypeProblems): SupervisorNode {
     const node = new SupervisorNode(this.reader.supervisor(spec, path), this);
     this.register(node, path);
-    (spec.children ?? []).forEach((child, index) => node.add(this.buildChild(child, `${path}.children[${index}]`, placed)));
+    (spec.children ?? []).forEach((child, index) => {
+      const built = this.buildChild(child, `${path}.children[${index}]`, placed, typeProblems);
+      if (built) node.add(built);
+    });
     return node;
   }
 
-  private buildChild(child: ChildSpec, path: string, placed: Set<string>): SupervisorNode | ProcessCell {
+  private buildChild(child: ChildSpec, path: string, placed: Set<string>, typeProblems: TypeProblems): SupervisorNode | ProcessCell | undefined {
     const form = this.reader.childForm(child, path);
     switch (form.kind) {
       case 'supervisor':
-        return this.buildSupervisor(form.spec, form.path, placed);
+        return this.buildSupervisor(form.spec, form.path, placed, typeProblems);
       case 'dynamic_supervisor': {
         const node = new SupervisorNode(this.reader.dynamicSupervisor(form.spec, path), this);
         this.register(node, path);
         return node;
       }
       case 'process': {
-        const type = this.kernel.resolveType(form.spec.type);
+        const type = this.resolveChildType(form.spec, typeProblems);
+        if (!type) return undefined;
         if (this.supervisors.has(form.spec.name) || this.kernel.registry.has(form.spec.name)) {
           throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
         }
         placed.add(form.spec.name);
         return this.kernel.createCell(form.spec.name, type, this.reader.processOptions(form.spec, path));
       }
+    }
+  }
+
+  /**
+   * A type written in a topology that no `@GenServer` provider answers to is reported with its
+   * line, together with every other one; a type given in code fails at once.
+   */
+  private resolveChildType(spec: ProcessChildSpec, typeProblems: TypeProblems): GenServerType | undefined {
+    try {
+      return this.kernel.resolveType(spec.type);
+    } catch (error) {
+      const location = typeLocationOf(spec);
+      if (!(error instanceof UnknownTypeError) || !location) throw error;
+      const { source, path, line, column } = location;
+      typeProblems.push({ source, path, line, column, message: `${error.message} (types resolve only to @GenServer providers of this app, never to import paths)` });
+      return undefined;
     }
   }
 
