@@ -9,6 +9,7 @@ import { GenServerKernel } from './runtime/genserver.kernel.js';
 import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
 import { GenServerRuntime } from './runtime/genserver.runtime.js';
 import { SupervisionTree } from './supervisor/supervision-tree.js';
+import { StateStores } from './state/state-stores.js';
 
 /**
  * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
@@ -27,6 +28,7 @@ import { SupervisionTree } from './supervisor/supervision-tree.js';
     GenServerLifecycle,
     GenServerRuntime,
     SupervisionTree,
+    StateStores,
   ],
   exports: [GenServerRuntime],
 })

@@ -14,6 +14,7 @@ export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
 export * from './topology/index.js';
+export * from './state/index.js';
 export type { Envelope, MessageKind } from './runtime/envelope.js';
 export type { Router } from './runtime/router.js';
 export type {
@@ -26,4 +27,5 @@ export type {
   EscalatedEvent,
   FatalEvent,
   StuckEvent,
+  StateCorruptEvent,
 } from './runtime/genserver-events.js';

@@ -14,3 +14,6 @@ export { messages } from './messages.js';
 export * from './max-children.error.js';
 export * from './no-such-supervisor.error.js';
 export * from './topology.error.js';
+export * from './corrupt-state.error.js';
+export * from './state-version.error.js';
+export * from './state-migration.error.js';

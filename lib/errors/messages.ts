@@ -42,6 +42,13 @@ export const messages = {
     problems
       .map((p) => `  ${p.line === undefined ? '' : `${source}:${p.line}:${p.column}: `}${p.path}: ${p.message}`)
       .join('\n'),
+  corruptState: (process: string, reason: string) => `stored state of process "${process}" is unreadable: ${reason}`,
+  stateTooNew: (process: string, recordVersion: number, codeVersion: number) =>
+    `stored state of process "${process}" has version ${recordVersion}, newer than the code's stateVersion ${codeVersion}; the record is left untouched`,
+  stateMigrationFailed: (process: string, from: number, to: number, cause: unknown) =>
+    `state of process "${process}" could not be migrated from version ${from} to ${to}: ${cause instanceof Error ? cause.message : String(cause)}; the record is left untouched`,
+  stateNotSerializable: (process: string, cause: unknown) =>
+    `state of process "${process}" cannot be checkpointed: ${cause instanceof Error ? cause.message : String(cause)}`,
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };

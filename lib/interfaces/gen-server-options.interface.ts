@@ -1,7 +1,20 @@
+import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
 import type { RestartType } from '../supervisor/supervision.interfaces.js';
 
+/** Durable-state options a process can have (class default, child spec, or `start`). */
+export interface PersistenceOptions {
+  /** Where its state is saved; inherited from the supervisor, then the module, when left out. */
+  stateStore?: StateStoreSpec;
+  /** When its state is saved (`'every-message'` when there is a store). */
+  checkpoint?: CheckpointPolicy;
+  /** Answer a call only once the checkpoint that includes it is stored: acknowledged means durable. */
+  durableReplies?: boolean;
+  /** Delete the stored record when the process is stopped with reason `'normal'` (false). */
+  deleteStateOnStop?: boolean;
+}
+
 /** Options of one `@GenServer` class; child specs and `start` options override them. */
-export interface GenServerOptions {
+export interface GenServerOptions extends PersistenceOptions {
   /**
    * Process name. A named `@GenServer` provider is started when the app boots; without a name
    * the class is a type, started with `GenServerRuntime.start` or placed by a supervision spec.
@@ -17,4 +30,8 @@ export interface GenServerOptions {
   shutdownMs?: number;
   /** A handler running longer is a crash with reason `'handler_timeout'` (default: no limit). */
   handlerTimeoutMs?: number;
+  /** Version of the state's shape; a stored record of an older version goes through `migrateState` (1). */
+  stateVersion?: number;
+  /** State keys whose values never reach status, logs or events (any depth); or define `formatState`. */
+  redact?: string[];
 }

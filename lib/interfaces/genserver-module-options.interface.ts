@@ -1,8 +1,11 @@
+import type { StateStoreSpec } from '../state/state-store.interface.js';
 import type { Clock } from '../supervisor/restart-intensity.js';
 import type { SupervisorSpec } from '../supervisor/supervision.interfaces.js';
 
 /** Options of `GenServerModule.forRoot` / `forRootAsync`. */
 export interface GenServerModuleOptions {
+  /** Default state store of every process (none: state lives only in the instance). */
+  stateStore?: StateStoreSpec;
   /** Default timeout of `call`, in ms (5000). `Infinity` waits for ever. */
   callTimeout?: number;
   /** Default mailbox bound of every process (unbounded). */

@@ -1,4 +1,5 @@
 import type { RestartType } from '../supervisor/supervision.interfaces.js';
+import type { PersistenceOptions } from './gen-server-options.interface.js';
 
 /** Lifecycle states a process goes through, in order; `restarting` may repeat. */
 export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -25,10 +26,12 @@ export interface ProcessStatus {
   readonly restarts: number;
   /** True while the supervisor's heartbeat sees work waiting and nothing handled for a whole beat. */
   readonly stuck: boolean;
+  /** The state, as `formatState` or the `redact` option present it. */
+  readonly state?: unknown;
 }
 
 /** Options of `GenServerRuntime.start`. */
-export interface StartOptions {
+export interface StartOptions extends PersistenceOptions {
   /** Name to register the process under; unique among running processes. */
   name: string;
   /** Passed to `init(args)`, on the first start and on every restart. */

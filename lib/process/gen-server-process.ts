@@ -20,6 +20,7 @@ export interface ProcessBinding {
   monitor(owner: GenServerProcess, name: string): MonitorRef;
   demonitor(owner: GenServerProcess, ref: MonitorRef): boolean;
   exit(owner: GenServerProcess, reason: ExitReason): void;
+  checkpoint(owner: GenServerProcess): Promise<void>;
 }
 
 /**
@@ -42,8 +43,19 @@ export abstract class GenServerProcess<S = unknown> {
   /**
    * Runs once per incarnation, before any message. May be async: messages that arrive meanwhile
    * wait. Throwing fails the start (`ProcessInitError`) or counts as a crash on restart.
+   * With a state store, `restored` is the state of the last checkpoint (already migrated, and
+   * already in `this.state`), or `undefined` when there is none: `this.state = restored ?? {...}`.
    */
-  init(_args?: unknown): void | Promise<void> {}
+  init(_args?: unknown, _restored?: S): void | Promise<void> {}
+
+  /**
+   * Turns a stored state of an older `stateVersion` into the current shape. If it throws (or is
+   * missing when needed), the start fails and the stored record is left as it was.
+   */
+  migrateState?(old: unknown, fromVersion: number): S | Promise<S>;
+
+  /** How status, logs and events show the state (instead of the `redact` option). */
+  formatState?(state: S): unknown;
 
   /**
    * Runs once when the process ends: stopped (`'normal'`, `'shutdown'`) or crashed (the error).
@@ -88,6 +100,14 @@ export abstract class GenServerProcess<S = unknown> {
   /** Removes a monitor; false if it already fired or was removed. */
   demonitor(ref: MonitorRef): boolean {
     return this.binding().demonitor(this, ref);
+  }
+
+  /**
+   * Saves the state now — or, from inside a handler, as soon as it returns (a checkpoint never
+   * holds a half-changed state); resolves once stored. For the `'manual'` checkpoint policy.
+   */
+  checkpoint(): Promise<void> {
+    return this.binding().checkpoint(this);
   }
 
   /**

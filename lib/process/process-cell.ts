@@ -21,6 +21,12 @@ import type { ProcessHost } from './process-host.js';
 import { settleWithin } from './settle-within.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
+import { Checkpointer } from '../state/checkpointer.js';
+import { presentState } from '../state/redact.js';
+import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import { CorruptStateError } from '../errors/corrupt-state.error.js';
+import { StateMigrationError } from '../errors/state-migration.error.js';
+import { StateVersionError } from '../errors/state-version.error.js';
 
 /** How one process is supervised, resolved from its child spec, `@GenServer` options and defaults. */
 export interface ChildOptions {
@@ -28,6 +34,11 @@ export interface ChildOptions {
   readonly maxMailbox: number;
   readonly shutdownMs: number;
   readonly handlerTimeoutMs: number | undefined;
+  /** Where its state is saved, if anywhere (the store is built on first use). */
+  readonly store: Promise<StateStore> | null;
+  readonly checkpoint: CheckpointPolicy;
+  readonly durableReplies: boolean;
+  readonly deleteStateOnStop: boolean;
 }
 
 /**
@@ -58,6 +69,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private processedAtLastBeat = -1;
+  private readonly checkpointer: Checkpointer | null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
   /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
   private exitRequest: ExitReason | null = null;
 
@@ -69,6 +82,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     private readonly host: ProcessHost,
   ) {
     this.mailbox = new Mailbox(this, host.drainBudget);
+    this.checkpointer = options.store
+      ? new Checkpointer(options.store, name, options.checkpoint, type.options.stateVersion ?? 1)
+      : null;
   }
 
   get generation(): number {
@@ -104,6 +120,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       errors: this.errors,
       restarts: this.restarts,
       stuck: this.stuck,
+      state: this.presentState(),
     };
   }
 
@@ -197,6 +214,12 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       if (envelope.kind === 'call') this.host.fail(envelope.from as From, stopped);
       else this.deadLetter(envelope, 'stopped');
     }
+    if (this.checkpointer && this.options.deleteStateOnStop && reason === 'normal') {
+      await this.checkpointer.settled();
+      await (await this.checkpointer.store).delete(this.name).catch((error: unknown) => {
+        Logger.error(`could not delete the stored state: ${String(error)}`, undefined, this.name);
+      });
+    }
     this.status = 'stopped';
     this.host.release(this.name);
     this.host.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
@@ -241,6 +264,13 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
 
   demonitor(_owner: GenServerProcess, ref: MonitorRef): boolean {
     return this.host.demonitor(this.name, ref);
+  }
+
+  checkpoint(owner: GenServerProcess): Promise<void> {
+    const checkpointer = this.checkpointer;
+    if (!checkpointer || owner !== this.instance) return Promise.resolve();
+    // Between handlers only: from inside one, the checkpoint is taken once it returns.
+    return this.current === null ? this.takeCheckpoint() : checkpointer.request();
   }
 
   exit(owner: GenServerProcess, reason: ExitReason): void {
@@ -300,12 +330,47 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private complete(envelope: Envelope, value: unknown): void | Promise<void> {
     this.current = null;
     this.processed++;
+    const checkpointer = this.checkpointer;
+    const durable = checkpointer !== null && this.options.durableReplies && envelope.kind === 'call' && !isNoReply(value);
+    const written = checkpointer !== null && (checkpointer.applied() || durable) ? this.takeCheckpoint() : undefined;
     if (envelope.kind === 'call') {
       const from = envelope.from as From;
       if (isNoReply(value)) this.host.defer(from, this.name);
-      else this.host.reply(from, value, envelope.type);
+      else if (durable && written) {
+        // Acknowledged means durable: the reply waits for the checkpoint that includes it.
+        written.then(
+          () => this.host.reply(from, value, envelope.type),
+          (error: unknown) => this.host.fail(from, new ProcessCrashedError(this.name, envelope.type, error)),
+        );
+      } else this.host.reply(from, value, envelope.type);
     }
     if (this.exitRequest !== null) return this.takeExitRequest();
+  }
+
+  /** Checkpoints now (between handlers); a failed write crashes the incarnation that made it. */
+  private takeCheckpoint(): Promise<void> {
+    const instance = this.instance;
+    const written = (this.checkpointer as Checkpointer).take(instance?.state);
+    written.catch((error: unknown) => this.storeFailed(instance, error));
+    return written;
+  }
+
+  /** The store refused a checkpoint: that is a crash, handled by the supervisor's rules. */
+  private storeFailed(instance: GenServerProcess | null, error: unknown): void {
+    if (instance === null || instance !== this.instance || this.exitRequest !== null) return;
+    this.errors++;
+    Logger.error(`checkpoint failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack, this.name);
+    this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
+    this.exit(instance, error instanceof Error ? error : String(error));
+  }
+
+  /** The state as status, logs and events may show it. */
+  private presentState(): unknown {
+    try {
+      return presentState(this.instance as never, this.type.options.redact);
+    } catch {
+      return '[formatState threw]';
+    }
   }
 
   private unhandled(envelope: Envelope): void {
@@ -326,8 +391,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.errors++;
     const crashed = new ProcessCrashedError(this.name, envelope.type, error);
     if (envelope.kind === 'call') this.host.fail(envelope.from as From, crashed);
-    Logger.error(crashed.message, error instanceof Error ? error.stack : undefined, this.name);
-    this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type });
+    const state = this.presentState();
+    Logger.error(`${crashed.message}; state: ${safeJson(state)}`, error instanceof Error ? error.stack : undefined, this.name);
+    this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
     this.deadLetter(envelope, 'crashed');
     return this.exitItself(error instanceof Error ? error : String(error));
   }
@@ -359,7 +425,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       this.incarnation++;
       this.instance = instance;
       instance[PROCESS_BINDING] = this;
-      await instance.init(this.args);
+      const restored = await this.restore(instance);
+      if (restored !== undefined) instance.state = restored;
+      await instance.init(this.args, restored);
+      this.startCheckpointTimer();
     })();
     this.spawning = spawning;
     try {
@@ -370,6 +439,57 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     } finally {
       this.spawning = null;
     }
+  }
+
+  /**
+   * The state of the last checkpoint, migrated to the code's `stateVersion`; `undefined` when there
+   * is none. A record that cannot be read is moved aside (reported) and the process starts from
+   * `init`; one that is too new, or fails to migrate, fails the start and stays as it is.
+   */
+  private async restore(instance: GenServerProcess): Promise<unknown> {
+    const checkpointer = this.checkpointer;
+    if (!checkpointer) return undefined;
+    await checkpointer.settled();
+    const store = await checkpointer.store;
+    let record;
+    try {
+      record = await store.load(this.name);
+    } catch (error) {
+      if (!(error instanceof CorruptStateError)) throw error;
+      Logger.error(`${error.message}; moved aside, starting from init()`, undefined, this.name);
+      await store.moveAside(this.name, error.reason);
+      this.host.emit({ type: 'state-corrupt', name: this.name, at: Date.now(), reason: error.reason });
+      return undefined;
+    }
+    if (!record) return undefined;
+    const version = this.type.options.stateVersion ?? 1;
+    if (record.version > version) throw new StateVersionError(this.name, record.version, version);
+    let state = record.state;
+    if (record.version < version) {
+      if (typeof instance.migrateState !== 'function') {
+        throw new StateMigrationError(this.name, record.version, version, 'the class has no migrateState(old, fromVersion) method');
+      }
+      try {
+        state = await instance.migrateState(state, record.version);
+      } catch (error) {
+        throw new StateMigrationError(this.name, record.version, version, error);
+      }
+    }
+    checkpointer.seq = record.seq;
+    return state;
+  }
+
+  /** For the `{ intervalMs }` policy: a checkpoint at the next boundary when something changed. */
+  private startCheckpointTimer(): void {
+    const every = this.checkpointer?.intervalMs;
+    if (every === undefined || this.checkpointTimer) return;
+    this.checkpointTimer = setInterval(() => {
+      const checkpointer = this.checkpointer as Checkpointer;
+      if (!checkpointer.dirty || this.status !== 'running') return;
+      if (this.current === null) void this.takeCheckpoint().catch(() => undefined);
+      else void checkpointer.request().catch(() => undefined);
+    }, every);
+    this.checkpointTimer.unref();
   }
 
   private run(): void {
@@ -388,6 +508,11 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
    */
   private async endIncarnation(reason: ExitReason, runTerminate = true): Promise<void> {
     const instance = this.instance;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = null;
+    // An orderly end keeps what changed since the last checkpoint; a crashed state is not saved.
+    if (instance && this.checkpointer?.dirty && isNormalExit(reason)) await this.takeCheckpoint().catch(() => undefined);
+    this.checkpointer?.abandon(new ProcessStoppedError(this.name, describeReason(reason)));
     this.instance = null;
     this.timers?.cancelAll();
     this.timers = null;
@@ -421,5 +546,13 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return current !== null && current.kind === 'call' && current.chain !== undefined
       ? [...current.chain, this.name]
       : [this.name];
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'undefined';
+  } catch {
+    return '[unserializable]';
   }
 }

@@ -19,8 +19,10 @@ export interface StartedEvent extends EventBase {
 export interface CrashedEvent extends EventBase {
   readonly type: 'crashed';
   readonly reason: unknown;
-  /** Type of the message being handled; undefined for a failed restart. */
+  /** Type of the message being handled; undefined for a failed restart or checkpoint. */
   readonly messageType: string | undefined;
+  /** The state as `formatState`/`redact` present it, when the crash came from a handler. */
+  readonly state?: unknown;
 }
 /** A fresh incarnation replaced a crashed one. */
 export interface RestartedEvent extends EventBase {
@@ -62,6 +64,12 @@ export interface StuckEvent extends EventBase {
   readonly handling: string | undefined;
 }
 
+/** A stored state record could not be read: it was moved aside and the process started from `init`. */
+export interface StateCorruptEvent extends EventBase {
+  readonly type: 'state-corrupt';
+  readonly reason: string;
+}
+
 /** Lifecycle events of every process and supervisor of the runtime. */
 export type GenServerEvent =
   | StartedEvent
@@ -71,7 +79,8 @@ export type GenServerEvent =
   | DeadLetterEvent
   | EscalatedEvent
   | FatalEvent
-  | StuckEvent;
+  | StuckEvent
+  | StateCorruptEvent;
 
 /** @internal The bus behind `GenServerRuntime.events$`. */
 @Injectable()

@@ -25,6 +25,7 @@ import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { MonitorTable } from './monitor-table.js';
 import type { RestartType } from '../supervisor/supervision.interfaces.js';
+import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -36,6 +37,11 @@ export interface CellOverrides {
   maxMailbox?: number;
   shutdownMs?: number;
   handlerTimeoutMs?: number;
+  /** The store (the tree works out which spec applies), built on first use. */
+  store?: Promise<StateStore> | null;
+  checkpoint?: CheckpointPolicy;
+  durableReplies?: boolean;
+  deleteStateOnStop?: boolean;
 }
 
 /**
@@ -102,6 +108,10 @@ export class GenServerKernel implements ProcessHost {
         maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
         shutdownMs: checkMs('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
         handlerTimeoutMs: optionalMs('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs),
+        store: overrides.store ?? null,
+        checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
+        durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
+        deleteStateOnStop: overrides.deleteStateOnStop ?? defaults.deleteStateOnStop ?? false,
       },
       this,
     );

@@ -24,6 +24,7 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
 
   async onModuleDestroy(): Promise<void> {
     await this.tree.shutdown('shutdown');
+    await this.tree.closeStores();
     this.kernel.closeCalls();
     this.kernel.events.complete();
   }

@@ -1,6 +1,7 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
+import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
 import type {
   BackoffSpec,
   ChildSpec,
@@ -56,8 +57,8 @@ export class SpecReader {
     return { kind: 'process', spec: child as ProcessChildSpec };
   }
 
-  /** The options a process child spec sets (the rest comes from the class and the module). */
-  processOptions(spec: ProcessChildSpec, path: string) {
+  /** The options a process child spec (or a `start` call) sets; the rest comes from the class and the module. */
+  processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
     return {
       args: spec.args,
@@ -65,7 +66,26 @@ export class SpecReader {
       maxMailbox: this.count(spec.maxMailbox, `${path}.maxMailbox`, 1),
       shutdownMs: this.ms(spec.shutdownMs, `${path}.shutdownMs`),
       handlerTimeoutMs: this.ms(spec.handlerTimeoutMs, `${path}.handlerTimeoutMs`),
+      checkpoint: this.checkpoint(spec.checkpoint, `${path}.checkpoint`),
+      durableReplies: this.flag(spec.durableReplies, `${path}.durableReplies`),
+      deleteStateOnStop: this.flag(spec.deleteStateOnStop, `${path}.deleteStateOnStop`),
     };
+  }
+
+  checkpoint(value: unknown, path: string): CheckpointPolicy | undefined {
+    if (value === undefined || value === 'every-message' || value === 'manual') return value;
+    if (value !== null && typeof value === 'object') {
+      const policy = value as { everyN?: unknown; intervalMs?: unknown };
+      const keys = Object.keys(policy);
+      if (keys.length === 1 && keys[0] === 'everyN' && this.count(policy.everyN, `${path}.everyN`, 1)) return value as CheckpointPolicy;
+      if (keys.length === 1 && keys[0] === 'intervalMs' && this.ms(policy.intervalMs, `${path}.intervalMs`)) return value as CheckpointPolicy;
+    }
+    throw this.error(path, `a checkpoint policy is 'every-message', 'manual', { everyN } or { intervalMs }, got ${JSON.stringify(value)}`);
+  }
+
+  private flag(value: unknown, path: string): boolean | undefined {
+    if (value === undefined || typeof value === 'boolean') return value;
+    throw this.error(path, `must be true or false, got ${JSON.stringify(value)}`);
   }
 
   private common(spec: SupervisorSpec | DynamicSupervisorSpec, path: string) {
@@ -75,6 +95,7 @@ export class SpecReader {
       backoff: this.backoff(spec.backoff, `${path}.backoff`),
       heartbeatMs: this.ms(spec.heartbeatMs, `${path}.heartbeatMs`) ?? DEFAULT_HEARTBEAT_MS,
       restart: this.restart(spec.restart, `${path}.restart`) ?? 'permanent',
+      stateStore: spec.stateStore as StateStoreSpec | undefined,
     };
   }
 

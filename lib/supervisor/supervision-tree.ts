@@ -21,6 +21,9 @@ import { TopologyError, type TopologyProblem } from '../errors/topology.error.js
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import { typeLocationOf } from '../topology/topology-source.js';
 
+import { StateStores } from '../state/state-stores.js';
+import type { StateStore, StateStoreSpec } from '../state/state-store.interface.js';
+
 type TypeProblems = (TopologyProblem & { source: string })[];
 
 /**
@@ -38,6 +41,7 @@ export class SupervisionTree implements SupervisorHost {
   constructor(
     @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
     private readonly kernel: GenServerKernel,
+    private readonly stores: StateStores,
   ) {
     this.clock = options.clock ?? systemClock;
     this.reader = new SpecReader();
@@ -57,7 +61,7 @@ export class SupervisionTree implements SupervisorHost {
     if (typeProblems.length > 0) throw new TopologyError(typeProblems[0]!.source, typeProblems.map(({ source: _, ...problem }) => problem));
     for (const type of named) {
       const name = type.options.name as string;
-      if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, {}));
+      if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, { store: this.storeFor(this.root.inheritedStore, type) }));
     }
     await this.root.start();
   }
@@ -73,7 +77,8 @@ export class SupervisionTree implements SupervisorHost {
     if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
     supervisor.ensureRoom();
     const cell = this.kernel.createCell(options.name, resolved, {
-      ...options,
+      ...this.reader.processOptions(options, 'start options'),
+      store: this.storeFor(options.stateStore ?? supervisor.inheritedStore, resolved),
       restart: options.restart ?? resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent'),
     });
     await supervisor.startChild(cell);
@@ -115,6 +120,23 @@ export class SupervisionTree implements SupervisorHost {
     this.supervisors.delete(name);
   }
 
+  /**
+   * The store of a process: its own or its subtree's spec, else its class's, else the module's.
+   * Built on first use; a store that cannot be built fails the start of the processes using it.
+   */
+  private storeFor(spec: StateStoreSpec | undefined, type: GenServerType): Promise<StateStore> | null {
+    const chosen = spec ?? type.options.stateStore ?? this.options.stateStore;
+    if (chosen === undefined) return null;
+    const store = this.stores.resolve(chosen);
+    store.catch(() => undefined); // the process that awaits it reports the failure
+    return store;
+  }
+
+  /** Closes the stores the runtime built (after every process has stopped). */
+  closeStores(): Promise<void> {
+    return this.stores.closeAll();
+  }
+
   private supervisorFor(name: string | undefined): SupervisorNode {
     const supervisor = name === undefined ? this.root : this.supervisors.get(name);
     if (!supervisor || supervisor.status === 'stopped') {
@@ -123,23 +145,25 @@ export class SupervisionTree implements SupervisorHost {
     return supervisor;
   }
 
-  private buildSupervisor(spec: SupervisorSpec, path: string, placed: Set<string>, typeProblems: TypeProblems): SupervisorNode {
+  private buildSupervisor(spec: SupervisorSpec, path: string, placed: Set<string>, typeProblems: TypeProblems, inherited?: StateStoreSpec): SupervisorNode {
     const node = new SupervisorNode(this.reader.supervisor(spec, path), this);
+    node.inheritedStore = spec.stateStore ?? inherited;
     this.register(node, path);
     (spec.children ?? []).forEach((child, index) => {
-      const built = this.buildChild(child, `${path}.children[${index}]`, placed, typeProblems);
+      const built = this.buildChild(child, `${path}.children[${index}]`, placed, typeProblems, node.inheritedStore);
       if (built) node.add(built);
     });
     return node;
   }
 
-  private buildChild(child: ChildSpec, path: string, placed: Set<string>, typeProblems: TypeProblems): SupervisorNode | ProcessCell | undefined {
+  private buildChild(child: ChildSpec, path: string, placed: Set<string>, typeProblems: TypeProblems, inherited: StateStoreSpec | undefined): SupervisorNode | ProcessCell | undefined {
     const form = this.reader.childForm(child, path);
     switch (form.kind) {
       case 'supervisor':
-        return this.buildSupervisor(form.spec, form.path, placed, typeProblems);
+        return this.buildSupervisor(form.spec, form.path, placed, typeProblems, inherited);
       case 'dynamic_supervisor': {
         const node = new SupervisorNode(this.reader.dynamicSupervisor(form.spec, path), this);
+        node.inheritedStore = form.spec.stateStore ?? inherited;
         this.register(node, path);
         return node;
       }
@@ -150,7 +174,10 @@ export class SupervisionTree implements SupervisorHost {
           throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
         }
         placed.add(form.spec.name);
-        return this.kernel.createCell(form.spec.name, type, this.reader.processOptions(form.spec, path));
+        return this.kernel.createCell(form.spec.name, type, {
+          ...this.reader.processOptions(form.spec, path),
+          store: this.storeFor(form.spec.stateStore ?? inherited, type),
+        });
       }
     }
   }

@@ -1,5 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { GenServerProcess } from '../process/gen-server-process.js';
+import type { PersistenceOptions } from '../interfaces/gen-server-options.interface.js';
+import type { StateStoreSpec } from '../state/state-store.interface.js';
 
 /** OTP's restart strategies. Upper-case spellings (`ONE_FOR_ONE`) are accepted too. */
 export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -29,7 +31,7 @@ export interface ChildRestartOptions {
 }
 
 /** A process child of a supervisor. */
-export interface ProcessChildSpec extends ChildRestartOptions {
+export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOptions {
   name: string;
   /** The `@GenServer` class, or its type name. */
   type: Type<GenServerProcess> | string;
@@ -52,6 +54,8 @@ export interface SupervisorSpec extends ChildRestartOptions {
   backoff?: BackoffSpec;
   /** How often children are checked for being stuck; 0 turns it off (1000). */
   heartbeatMs?: number;
+  /** State store of the processes of this subtree that name none themselves. */
+  stateStore?: StateStoreSpec;
   /** Children in start order; they stop in reverse order. */
   children?: ChildSpec[];
 }
@@ -62,6 +66,8 @@ export interface DynamicSupervisorSpec extends ChildRestartOptions {
   type: 'dynamic_supervisor';
   /** Most children at once; one more is refused with `MaxChildrenError` (unbounded). */
   maxChildren?: number;
+  /** State store of its children that name none themselves. */
+  stateStore?: StateStoreSpec;
   maxRestarts?: number;
   withinMs?: number;
   backoff?: BackoffSpec;

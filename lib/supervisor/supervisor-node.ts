@@ -6,6 +6,7 @@ import { backoffDelay } from './backoff.js';
 import { RestartIntensity, type Clock } from './restart-intensity.js';
 import type { ChildParent, SupervisedChild } from './supervised-child.js';
 import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from './supervision.interfaces.js';
+import type { StateStoreSpec } from '../state/state-store.interface.js';
 
 /** A supervisor spec with every default filled in. */
 export interface ResolvedSupervisor {
@@ -19,6 +20,8 @@ export interface ResolvedSupervisor {
   /** Its own restart type, as a child of its parent. */
   readonly restart: RestartType;
   readonly maxChildren: number;
+  /** Its own `stateStore` (the inherited one is worked out when the tree is built). */
+  readonly stateStore: StateStoreSpec | undefined;
 }
 
 /** What a supervisor needs from the runtime around it. */
@@ -53,6 +56,8 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   private heartbeat: NodeJS.Timeout | null = null;
   private backoff: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private removing: Promise<void> | null = null;
+  /** The store its processes use when they name none: its own, else its parent's (set by the tree). */
+  inheritedStore: StateStoreSpec | undefined;
 
   constructor(
     readonly spec: ResolvedSupervisor,

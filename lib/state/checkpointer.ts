@@ -1,0 +1,84 @@
+import { GenServerError } from '../errors/genserver.error.js';
+import { messages } from '../errors/messages.js';
+import type { CheckpointPolicy, StateStore } from './state-store.interface.js';
+
+/**
+ * Decides when a process's state is saved and writes it, in order. A checkpoint copies the state
+ * at once (so the next handler cannot change what is written) and queues the write behind the
+ * previous one; callers of `take` can wait for that write.
+ */
+export class Checkpointer {
+  /** Sequence number of the last message applied. */
+  seq = 0;
+  private since = 0;
+  private wanted = false;
+  private writing: Promise<void> = Promise.resolve();
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(
+    /** Built on first use by the runtime; a store that cannot be built fails the process's start. */
+    readonly store: Promise<StateStore>,
+    private readonly name: string,
+    private readonly policy: CheckpointPolicy,
+    private readonly version: number,
+  ) {}
+
+  get intervalMs(): number | undefined {
+    return typeof this.policy === 'object' && 'intervalMs' in this.policy ? this.policy.intervalMs : undefined;
+  }
+
+  /** Whether anything was applied since the last checkpoint. */
+  get dirty(): boolean {
+    return this.since > 0;
+  }
+
+  /** A message was applied; true when the policy wants a checkpoint now. */
+  applied(): boolean {
+    this.seq++;
+    this.since++;
+    if (this.policy === 'every-message') return true;
+    if (typeof this.policy === 'object' && 'everyN' in this.policy) return this.since >= this.policy.everyN || this.wanted;
+    return this.wanted;
+  }
+
+  /** Asks for a checkpoint at the next message boundary; resolves once it is written. */
+  request(): Promise<void> {
+    this.wanted = true;
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Copies `state` now and queues its write; resolves once written, rejects if the store fails. */
+  take(state: unknown): Promise<void> {
+    let copy: unknown;
+    try {
+      copy = structuredClone(state);
+    } catch (error) {
+      return Promise.reject(new GenServerError(messages.stateNotSerializable(this.name, error), { cause: error }));
+    }
+    const record = { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() };
+    this.since = 0;
+    this.wanted = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    const write = this.writing.then(async () => (await this.store).save(this.name, record));
+    this.writing = write.catch(() => undefined);
+    write.then(
+      () => waiters.forEach((w) => w.resolve()),
+      (error: unknown) => waiters.forEach((w) => w.reject(error)),
+    );
+    return write;
+  }
+
+  /** Resolves once every queued write has finished (failed ones included). */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+
+  /** Fails whoever waits for a checkpoint that will not come (the incarnation ended). */
+  abandon(error: unknown): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    this.wanted = false;
+    waiters.forEach((w) => w.reject(error));
+  }
+}

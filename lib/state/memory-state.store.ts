@@ -1,0 +1,30 @@
+import type { StateRecord, StateStore } from './state-store.interface.js';
+
+/** Keeps records in this Node.js process: state survives process restarts, not app restarts. */
+export class MemoryStateStore implements StateStore {
+  private readonly records = new Map<string, StateRecord>();
+  private readonly aside = new Map<string, { reason: string; record: unknown }>();
+
+  async load(name: string): Promise<StateRecord | undefined> {
+    return this.records.get(name);
+  }
+
+  async save(name: string, record: StateRecord): Promise<void> {
+    this.records.set(name, record);
+  }
+
+  async delete(name: string): Promise<void> {
+    this.records.delete(name);
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.records.keys()];
+  }
+
+  async moveAside(name: string, reason: string): Promise<void> {
+    this.aside.set(`${name}.corrupt.${Date.now()}`, { reason, record: this.records.get(name) });
+    this.records.delete(name);
+  }
+
+  async close(): Promise<void> {}
+}

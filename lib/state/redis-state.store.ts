@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { decodeRecord, encodeRecord } from './state-codec.js';
+import type { StateRecord, StateStore } from './state-store.interface.js';
+
+/**
+ * Redis: records are JSON strings under `<keyPrefix>state:<name>`; unreadable ones are renamed to
+ * `<keyPrefix>corrupt:<name>:<time>`. `ioredis` is an optional dependency, loaded here.
+ */
+export class RedisStateStore implements StateStore {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  static async connect(url = 'redis://127.0.0.1:6379', keyPrefix = 'genserver:'): Promise<RedisStateStore> {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    await redis.connect();
+    return new RedisStateStore(redis, keyPrefix);
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}state:${name}`;
+  }
+
+  async load(name: string): Promise<StateRecord | undefined> {
+    const text = await this.redis.get(this.key(name));
+    return text === null ? undefined : decodeRecord(name, text);
+  }
+
+  async save(name: string, record: StateRecord): Promise<void> {
+    await this.redis.set(this.key(name), encodeRecord(record));
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.redis.del(this.key(name));
+  }
+
+  async list(): Promise<string[]> {
+    const names: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}state:*`, 'COUNT', 500);
+      cursor = next;
+      names.push(...keys.map((key) => key.slice(this.key('').length)));
+    } while (cursor !== '0');
+    return names;
+  }
+
+  async moveAside(name: string, reason: string): Promise<void> {
+    const aside = `${this.prefix}corrupt:${name}:${Date.now()}`;
+    await this.redis.multi().rename(this.key(name), aside).hset(`${aside}:why`, 'reason', reason).exec();
+  }
+
+  /** Writes an arbitrary value as the record of `name` (tests use it to make a corrupt record). */
+  async putRaw(name: string, text: string): Promise<void> {
+    await this.redis.set(this.key(name), text);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

@@ -1,0 +1,53 @@
+import { CorruptStateError } from '../errors/corrupt-state.error.js';
+import type { StateRecord } from './state-store.interface.js';
+
+// JSON, readable in any store and by any language, with Map, Set, Date and bigint kept by tags.
+const TAG = '$genserver';
+
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  if (original instanceof Map) return { [TAG]: 'Map', entries: [...original.entries()] };
+  if (original instanceof Set) return { [TAG]: 'Set', values: [...original.values()] };
+  if (original instanceof Date) return { [TAG]: 'Date', iso: original.toISOString() };
+  if (typeof original === 'bigint') return { [TAG]: 'BigInt', text: original.toString() };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !(TAG in value)) return value;
+  const tagged = value as Record<string, unknown>;
+  switch (tagged[TAG]) {
+    case 'Map':
+      return new Map(tagged.entries as [unknown, unknown][]);
+    case 'Set':
+      return new Set(tagged.values as unknown[]);
+    case 'Date':
+      return new Date(tagged.iso as string);
+    case 'BigInt':
+      return BigInt(tagged.text as string);
+    default:
+      return value;
+  }
+}
+
+export function encodeRecord(record: StateRecord): string {
+  return JSON.stringify({ v: record.version, seq: record.seq, at: record.savedAt, state: record.state }, replacer);
+}
+
+/** Reads a stored record; anything unreadable is a `CorruptStateError`. */
+export function decodeRecord(name: string, text: string): StateRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, reviver);
+  } catch (error) {
+    throw new CorruptStateError(name, (error as Error).message);
+  }
+  const record = parsed as { v?: unknown; seq?: unknown; at?: unknown; state?: unknown } | null;
+  if (
+    record === null || typeof record !== 'object' ||
+    !Number.isInteger(record.v) || !Number.isInteger(record.seq) || typeof record.at !== 'number' || !('state' in record)
+  ) {
+    throw new CorruptStateError(name, 'not a state record (expected v, seq, at and state)');
+  }
+  return { version: record.v as number, seq: record.seq as number, savedAt: record.at, state: record.state };
+}

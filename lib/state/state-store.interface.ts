@@ -1,0 +1,46 @@
+import type { Type } from '@nestjs/common';
+
+/** What a store keeps per process: the state as of a message boundary. */
+export interface StateRecord<S = unknown> {
+  readonly state: S;
+  /** `stateVersion` of the code that wrote it. */
+  readonly version: number;
+  /** Sequence number of the last message applied to this state. */
+  readonly seq: number;
+  /** Epoch ms. */
+  readonly savedAt: number;
+}
+
+/**
+ * Durable storage of process state, by process name. Implement it in a provider to plug in a
+ * store of your own. The runtime never mutates a record it has handed to `save`.
+ */
+export interface StateStore {
+  /** The record of `name`, `undefined` if none; throws `CorruptStateError` if it cannot be read. */
+  load(name: string): Promise<StateRecord | undefined>;
+  save(name: string, record: StateRecord): Promise<void>;
+  delete(name: string): Promise<void>;
+  /** Names that have a record. */
+  list(): Promise<string[]>;
+  /** Moves an unreadable record out of the way (kept for inspection, not deleted). */
+  moveAside(name: string, reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Which store: built in (`memory`: survives process restarts, not app restarts; `lmdb`: an
+ * embedded durable store; `redis`), or your own, as a provider class or an instance.
+ */
+export type StateStoreSpec =
+  | { type: 'memory' }
+  | { type: 'lmdb'; path: string }
+  | { type: 'redis'; url?: string; keyPrefix?: string }
+  | Type<StateStore>
+  | StateStore;
+
+/**
+ * When a process's state is saved — always between two messages, never mid-handler:
+ * after every message (the default with a store), after every N, at most every `intervalMs`
+ * (when something changed), or only when the process calls `this.checkpoint()`.
+ */
+export type CheckpointPolicy = 'every-message' | { everyN: number } | { intervalMs: number } | 'manual';
