@@ -214,8 +214,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       if (envelope.kind === 'call') this.host.fail(envelope.from as From, stopped);
       else this.deadLetter(envelope, 'stopped');
     }
+    // Whatever was queued for the store is written before the process is gone (and the store closed).
+    await this.checkpointer?.settled();
     if (this.checkpointer && this.options.deleteStateOnStop && reason === 'normal') {
-      await this.checkpointer.settled();
       await (await this.checkpointer.store).delete(this.name).catch((error: unknown) => {
         Logger.error(`could not delete the stored state: ${String(error)}`, undefined, this.name);
       });

@@ -11,8 +11,9 @@ export function describeNonPlainData(value: unknown): string | undefined {
       return 'a symbol';
     case 'object': {
       if (value === null || Array.isArray(value)) return undefined;
-      const prototype: unknown = Object.getPrototypeOf(value);
-      if (prototype === Object.prototype || prototype === null) return undefined;
+      // Any realm's Object.prototype (structuredClone and vm contexts make objects of other realms).
+      const prototype: object | null = Object.getPrototypeOf(value);
+      if (prototype === null || Object.getPrototypeOf(prototype) === null) return undefined;
       if (value instanceof Date || value instanceof Uint8Array) return undefined;
       if (typeof (value as { then?: unknown }).then === 'function') return 'a promise';
       return `an instance of ${(value as object).constructor?.name ?? 'an unknown class'}`;

@@ -52,6 +52,11 @@ export class RedisStateStore implements StateStore {
     await this.redis.multi().rename(this.key(name), aside).hset(`${aside}:why`, 'reason', reason).exec();
   }
 
+  /** Keys of the records moved aside. */
+  async listAside(): Promise<string[]> {
+    return (await this.redis.keys(`${this.prefix}corrupt:*`)).filter((key) => !key.endsWith(':why'));
+  }
+
   /** Writes an arbitrary value as the record of `name` (tests use it to make a corrupt record). */
   async putRaw(name: string, text: string): Promise<void> {
     await this.redis.set(this.key(name), text);
