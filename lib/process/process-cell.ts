@@ -15,7 +15,7 @@ import { describeReason, isNormalExit, type ExitReason } from './exit-reason.js'
 import type { From } from './from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from './gen-server-process.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
-import type { MonitorRef } from './monitor-ref.js';
+import { MonitorRef } from './monitor-ref.js';
 import { isNoReply } from './no-reply.js';
 import type { ProcessHost } from './process-host.js';
 import { settleWithin } from './settle-within.js';
@@ -69,6 +69,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private processedAtLastBeat = -1;
+  private busyAtLastBeat = false;
+  /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
+  private halts = 0;
+  private shuttingDown: Promise<void> | null = null;
   private readonly checkpointer: Checkpointer | null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
@@ -138,8 +142,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
 
   /** Stuck: work waited through a whole heartbeat and nothing was handled (see `SupervisorSpec.heartbeatMs`). */
   beat(): void {
-    const stuck = this.status === 'running' && this.busy && this.processed === this.processedAtLastBeat;
+    // Work must have been waiting at the last beat already: a handler that just began is not stuck.
+    const stuck = this.status === 'running' && this.busy && this.busyAtLastBeat && this.processed === this.processedAtLastBeat;
     this.processedAtLastBeat = this.processed;
+    this.busyAtLastBeat = this.busy;
     if (stuck && !this.stuck) {
       Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
       this.host.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
@@ -154,8 +160,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
    * `ProcessStoppedError` when the process was stopped before `init` finished.
    */
   async start(): Promise<void> {
+    const halts = this.halts;
     await this.spawn();
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
+    if (halts !== this.halts) return;
     this.host.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
   }
@@ -163,6 +171,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   /** A fresh incarnation; the mailbox, with whatever waited, carries over. */
   async restart(): Promise<void> {
     if (this.stopReason !== null) return;
+    // Never two incarnations at once.
+    if (this.instance !== null || this.spawning !== null) await this.shutdown('shutdown');
+    const halts = this.halts;
     this.status = 'restarting';
     try {
       await this.spawn();
@@ -172,6 +183,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as Error).cause, messageType: undefined });
       throw error;
     }
+    // Shut down (or stopped) while `init` ran: whoever did that decides what comes next.
+    if (halts !== this.halts || this.stopReason !== null) return;
     this.restarts++;
     this.host.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.restarts });
     this.run();
@@ -182,9 +195,15 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
    * `shutdownMs`), runs `terminate(reason)` (at most `shutdownMs` again), cancels its timers. The
    * mailbox keeps what waits.
    */
-  async shutdown(reason: ExitReason): Promise<void> {
+  shutdown(reason: ExitReason): Promise<void> {
+    this.halts++;
     this.mailbox.pause();
     if (this.stopReason === null) this.status = 'restarting';
+    // Two shutdowns at once (a parent's and a grandparent's) share the one in progress.
+    return (this.shuttingDown ??= this.shutdownNow(reason).finally(() => (this.shuttingDown = null)));
+  }
+
+  private async shutdownNow(reason: ExitReason): Promise<void> {
     const quiet = (async () => {
       if (this.spawning) await this.spawning.catch(() => undefined);
       await this.mailbox.settled();
@@ -192,9 +211,21 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     if (!(await settleWithin(quiet, this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.mailbox.abandon();
-      this.current = null;
+      this.abandonCurrent();
     }
     await this.endIncarnation(reason);
+  }
+
+  /** The handler given up on will never be heard from: its message is answered or dead-lettered now. */
+  private abandonCurrent(): void {
+    const envelope = this.current;
+    this.current = null;
+    if (!envelope) return;
+    if (envelope.kind === 'call') {
+      this.host.fail(envelope.from as From, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`));
+    } else {
+      this.deadLetter(envelope, 'abandoned');
+    }
   }
 
   /**
@@ -222,6 +253,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       });
     }
     this.status = 'stopped';
+    // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
+    this.host.down(this.name, reason);
     this.host.release(this.name);
     this.host.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
   }
@@ -259,7 +292,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.host.reply(from, value, undefined);
   }
 
-  monitor(_owner: GenServerProcess, name: string): MonitorRef {
+  monitor(owner: GenServerProcess, name: string): MonitorRef {
+    // A stale instance's monitor would outlive it on the next incarnation: it never fires.
+    if (owner !== this.instance) return new MonitorRef(0, name);
     return this.host.monitor(this.name, name);
   }
 
@@ -329,6 +364,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 
   private complete(envelope: Envelope, value: unknown): void | Promise<void> {
+    if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
     this.processed++;
     const checkpointer = this.checkpointer;
@@ -385,7 +421,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.deadLetter(envelope, 'unhandled');
   }
 
-  private crash(envelope: Envelope, error: unknown): Promise<void> {
+  private crash(envelope: Envelope, error: unknown): Promise<void> | undefined {
+    if (this.current !== envelope) return undefined; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
     this.exitRequest = null;
     this.processed++;
@@ -415,12 +452,15 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.mailbox.pause();
     if (this.stopReason === null) this.status = 'restarting';
     await this.endIncarnation(reason);
+    // Being stopped for good already: the stop in progress finishes the job; nothing to restart.
+    if (this.stopReason !== null) return;
     if (this.parent) this.parent.childExited(this, generation, reason);
     else await this.remove(reason);
   }
 
   /** Builds an instance and runs its `init`; a failed `init` leaves no instance and no timers. */
   private async spawn(): Promise<void> {
+    this.exitRequest = null;
     const spawning = (async () => {
       const instance = await this.host.instantiate(this.type);
       this.incarnation++;
@@ -514,6 +554,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     // An orderly end keeps what changed since the last checkpoint; a crashed state is not saved.
     if (instance && this.checkpointer?.dirty && isNormalExit(reason)) await this.takeCheckpoint().catch(() => undefined);
     this.checkpointer?.abandon(new ProcessStoppedError(this.name, describeReason(reason)));
+    this.exitRequest = null;
     this.instance = null;
     this.timers?.cancelAll();
     this.timers = null;

@@ -139,7 +139,8 @@ export class SupervisionTree implements SupervisorHost {
 
   private supervisorFor(name: string | undefined): SupervisorNode {
     const supervisor = name === undefined ? this.root : this.supervisors.get(name);
-    if (!supervisor || supervisor.status === 'stopped') {
+    // A supervisor that is stopping, restarting or has given up takes no new children.
+    if (!supervisor || !supervisor.acceptsChildren) {
       throw new NoSuchSupervisorError(name ?? 'root', [...this.supervisors.keys()]);
     }
     return supervisor;

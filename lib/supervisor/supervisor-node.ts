@@ -53,6 +53,9 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
 
   private readonly intensity: RestartIntensity;
   private work: Promise<void> = Promise.resolve();
+  /** Bumped whenever it is shut down, restarted or stopped: a restart decision of an older epoch is dropped. */
+  private epoch = 0;
+  private starting: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private backoff: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private removing: Promise<void> | null = null;
@@ -87,15 +90,19 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   /** Starts the children in order. One that cannot start fails the supervisor: the others stop again. */
   async start(): Promise<void> {
     this.generation++;
-    const started: SupervisedChild[] = [];
+    this.starting = this.startChildren();
     try {
-      for (const child of this.children) {
-        await child.start();
-        started.push(child);
-      }
+      await this.starting;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  private async startChildren(): Promise<void> {
+    try {
+      for (const child of [...this.children]) if (this.children.includes(child)) await child.start();
     } catch (error) {
-      for (const child of [...this.children].reverse()) await child.remove('shutdown');
-      this.children.length = 0;
+      await this.removeChildren('shutdown');
       this.status = 'stopped';
       throw error;
     }
@@ -106,6 +113,11 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   /** Throws `MaxChildrenError` when no child can be added now. */
   ensureRoom(): void {
     if (this.children.length >= this.spec.maxChildren) throw new MaxChildrenError(this.name, this.spec.maxChildren);
+  }
+
+  /** Whether children can be added at run time now. */
+  get acceptsChildren(): boolean {
+    return this.status === 'running' || this.status === 'starting';
   }
 
   /** Adds and starts a child at run time (`runtime.start`); check `ensureRoom` first. */
@@ -120,25 +132,28 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     }
   }
 
-  /** Ends its children's incarnations, newest first. A dynamic supervisor's children do not come back. */
+  /**
+   * Ends its children's incarnations, newest first, and abandons any restart it was in the middle
+   * of. A dynamic supervisor's children do not come back.
+   */
   async shutdown(reason: ExitReason): Promise<void> {
-    if (this.status !== 'stopping') this.status = 'restarting';
+    this.epoch++;
+    if (this.status !== 'stopping' && this.status !== 'stopped') this.status = 'restarting';
     this.stopHeartbeat();
     this.cancelBackoff();
-    for (const child of [...this.children].reverse()) {
-      if (this.isDynamic) await child.remove(reason);
-      else await child.shutdown(reason);
-    }
-    if (this.isDynamic) this.children.length = 0;
+    await this.shutdownChildren(reason);
   }
 
   /** A fresh start after `shutdown`: a new restart window, children started again in order. */
   async restart(): Promise<void> {
+    if (this.status === 'stopping' || this.status === 'stopped') return;
+    this.epoch++;
     this.generation++;
     this.restarts++;
     this.intensity.reset();
     this.status = 'running';
-    for (const child of this.children) {
+    for (const child of [...this.children]) {
+      if (!this.children.includes(child)) continue;
       try {
         await child.restart();
       } catch (error) {
@@ -188,23 +203,39 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   }
 
   private async handleExit(child: SupervisedChild, generation: number, reason: ExitReason): Promise<void> {
+    // Exits that arrive while the children are still starting are handled once they have.
+    if (this.starting) await this.starting.catch(() => undefined);
     if (this.status !== 'running' || child.generation !== generation || !this.children.includes(child)) return;
+    const epoch = this.epoch;
+    // Anything that shuts this supervisor down (or restarts it) meanwhile makes this decision moot.
+    const current = () => this.epoch === epoch && this.status === 'running';
     if (!shouldRestart(child.restartType, reason)) {
       this.forget(child);
       await child.remove(reason);
       return;
     }
     if (!this.intensity.tryRestart()) return this.giveUp(reason);
-    const group = this.groupOf(child);
-    for (const sibling of [...group].reverse()) if (sibling !== child) await sibling.shutdown('shutdown');
+    // OTP: a temporary sibling terminated for another child's sake leaves; it is not started again.
+    for (const sibling of [...this.groupOf(child)].reverse()) {
+      if (sibling === child || !current()) continue;
+      if (sibling.restartType === 'temporary') {
+        this.forget(sibling);
+        await sibling.remove('shutdown');
+      } else {
+        await sibling.shutdown('shutdown');
+      }
+    }
+    if (!current()) return;
     await this.wait(backoffDelay(this.spec.backoff, this.intensity.recent));
-    for (const member of group) {
-      if (this.status !== 'running') return;
+    for (const member of this.groupOf(child)) {
+      if (!current()) return;
+      if (!this.children.includes(member) || (member !== child && member.restartType === 'temporary')) continue;
       try {
         await member.restart();
       } catch (error) {
         // A restart that fails is another exit of that child: same rules, same intensity.
-        return this.handleExit(member, member.generation, exitReasonOf(error));
+        if (current()) await this.handleExit(member, member.generation, exitReasonOf(error));
+        return;
       }
     }
   }
@@ -223,6 +254,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
 
   /** Too many restarts: shut every child down, newest first, and exit to the parent with `'shutdown'` (as OTP). */
   private async giveUp(reason: ExitReason): Promise<void> {
+    this.epoch++;
     this.status = 'failed';
     this.stopHeartbeat();
     Logger.error(
@@ -231,17 +263,28 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       this.name,
     );
     this.host.emit({ type: 'escalated', name: this.name, at: Date.now(), reason });
-    for (const child of [...this.children].reverse()) await child.shutdown('shutdown');
+    await this.shutdownChildren('shutdown');
     if (this.parent) this.parent.childExited(this, this.generation, 'shutdown');
     else await this.host.rootFailed(this, reason);
   }
 
+  /** Newest first. A dynamic supervisor's children leave for good: they never come back. */
+  private async shutdownChildren(reason: ExitReason): Promise<void> {
+    if (this.isDynamic) return this.removeChildren(reason);
+    for (const child of [...this.children].reverse()) await child.shutdown(reason);
+  }
+
+  /** Newest first, until none is left (a child added meanwhile leaves too). */
+  private async removeChildren(reason: ExitReason): Promise<void> {
+    for (let child = this.children.pop(); child; child = this.children.pop()) await child.remove(reason);
+  }
+
   private async leave(reason: ExitReason): Promise<void> {
+    this.epoch++;
     this.status = 'stopping';
     this.stopHeartbeat();
     this.cancelBackoff();
-    for (const child of [...this.children].reverse()) await child.remove(reason);
-    this.children.length = 0;
+    await this.removeChildren(reason);
     this.status = 'stopped';
     this.host.releaseSupervisor(this.name);
   }
