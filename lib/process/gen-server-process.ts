@@ -20,7 +20,7 @@ export interface ProcessBinding {
   monitor(owner: GenServerProcess, name: string): MonitorRef;
   demonitor(owner: GenServerProcess, ref: MonitorRef): boolean;
   exit(owner: GenServerProcess, reason: ExitReason): void;
-  checkpoint(owner: GenServerProcess): Promise<void>;
+  checkpoint(owner: GenServerProcess): void;
 }
 
 /**
@@ -103,11 +103,12 @@ export abstract class GenServerProcess<S = unknown> {
   }
 
   /**
-   * Saves the state now — or, from inside a handler, as soon as it returns (a checkpoint never
-   * holds a half-changed state); resolves once stored. For the `'manual'` checkpoint policy.
+   * Asks for a checkpoint: taken as soon as the current handler returns (a checkpoint never holds a
+   * half-changed state), or at once outside a handler. For the `'manual'` policy; a failed write
+   * crashes the process. To answer a call only once it is stored, use `durableReplies`.
    */
-  checkpoint(): Promise<void> {
-    return this.binding().checkpoint(this);
+  checkpoint(): void {
+    this.binding().checkpoint(this);
   }
 
   /**

@@ -302,11 +302,12 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return this.host.demonitor(this.name, ref);
   }
 
-  checkpoint(owner: GenServerProcess): Promise<void> {
+  checkpoint(owner: GenServerProcess): void {
     const checkpointer = this.checkpointer;
-    if (!checkpointer || owner !== this.instance) return Promise.resolve();
+    if (!checkpointer || owner !== this.instance) return;
     // Between handlers only: from inside one, the checkpoint is taken once it returns.
-    return this.current === null ? this.takeCheckpoint() : checkpointer.request();
+    if (this.current === null) void this.takeCheckpoint().catch(() => undefined);
+    else checkpointer.request();
   }
 
   exit(owner: GenServerProcess, reason: ExitReason): void {
@@ -528,7 +529,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       const checkpointer = this.checkpointer as Checkpointer;
       if (!checkpointer.dirty || this.status !== 'running') return;
       if (this.current === null) void this.takeCheckpoint().catch(() => undefined);
-      else void checkpointer.request().catch(() => undefined);
+      else checkpointer.request();
     }, every);
     this.checkpointTimer.unref();
   }
@@ -553,7 +554,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.checkpointTimer = null;
     // An orderly end keeps what changed since the last checkpoint; a crashed state is not saved.
     if (instance && this.checkpointer?.dirty && isNormalExit(reason)) await this.takeCheckpoint().catch(() => undefined);
-    this.checkpointer?.abandon(new ProcessStoppedError(this.name, describeReason(reason)));
+    this.checkpointer?.abandon();
     this.exitRequest = null;
     this.instance = null;
     this.timers?.cancelAll();

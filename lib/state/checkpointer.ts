@@ -13,7 +13,6 @@ export class Checkpointer {
   private since = 0;
   private wanted = false;
   private writing: Promise<void> = Promise.resolve();
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(
     /** Built on first use by the runtime; a store that cannot be built fails the process's start. */
@@ -41,10 +40,9 @@ export class Checkpointer {
     return this.wanted;
   }
 
-  /** Asks for a checkpoint at the next message boundary; resolves once it is written. */
-  request(): Promise<void> {
+  /** Asks for a checkpoint at the next message boundary. */
+  request(): void {
     this.wanted = true;
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Copies `state` now and queues its write; resolves once written, rejects if the store fails. */
@@ -58,14 +56,8 @@ export class Checkpointer {
     const record = { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() };
     this.since = 0;
     this.wanted = false;
-    const waiters = this.waiters;
-    this.waiters = [];
     const write = this.writing.then(async () => (await this.store).save(this.name, record));
     this.writing = write.catch(() => undefined);
-    write.then(
-      () => waiters.forEach((w) => w.resolve()),
-      (error: unknown) => waiters.forEach((w) => w.reject(error)),
-    );
     return write;
   }
 
@@ -74,11 +66,8 @@ export class Checkpointer {
     return this.writing;
   }
 
-  /** Fails whoever waits for a checkpoint that will not come (the incarnation ended). */
-  abandon(error: unknown): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+  /** The incarnation ended: a requested checkpoint will not come. */
+  abandon(): void {
     this.wanted = false;
-    waiters.forEach((w) => w.reject(error));
   }
 }

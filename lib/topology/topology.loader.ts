@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { TopologyError, type TopologyProblem } from '../errors/topology.error.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { ChildSpec, SupervisorSpec } from '../supervisor/supervision.interfaces.js';
+import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
 import { interpolateEnv } from './env-interpolation.js';
 import { recordTypeLocation } from './topology-source.js';
 import {
@@ -14,6 +15,7 @@ import {
   supervisorWrapperSchema,
   type DynamicSupervisorYaml,
   type ProcessChildYaml,
+  type StateStoreYaml,
   type SupervisorYaml,
 } from './topology.schema.js';
 
@@ -82,6 +84,7 @@ class TopologyReader {
       drainBudget: root.drain_budget,
       checkPayloads: root.check_payloads,
       onRootFailure: root.on_root_failure,
+      stateStore: toStateStore(root.state_store),
       supervision,
     });
   }
@@ -125,6 +128,10 @@ class TopologyReader {
       maxMailbox: spec.mailbox?.max,
       shutdownMs: spec.shutdown_ms,
       handlerTimeoutMs: spec.handler_timeout_ms,
+      stateStore: toStateStore(spec.state_store),
+      checkpoint: toCheckpoint(spec.checkpoint),
+      durableReplies: spec.durable_replies,
+      deleteStateOnStop: spec.delete_state_on_stop,
     });
     // The type is resolved against the app's @GenServer providers only at boot: keep where it was written.
     const typePath = [...path, 'type'];
@@ -139,6 +146,7 @@ class TopologyReader {
       maxRestarts: spec.max_restarts,
       withinMs: spec.within_ms,
       heartbeatMs: spec.heartbeat_ms,
+      stateStore: toStateStore(spec.state_store),
       backoff: spec.backoff && clean({ type: spec.backoff.type, baseMs: spec.backoff.base_ms, maxMs: spec.backoff.max_ms, jitter: spec.backoff.jitter }),
     };
   }
@@ -196,4 +204,15 @@ export function formatPath(path: readonly (string | number)[]): string {
 /** Drops keys whose value is undefined, so defaults further down apply. */
 function clean<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function toStateStore(spec: StateStoreYaml | undefined): StateStoreSpec | undefined {
+  if (!spec) return undefined;
+  if (spec.type === 'redis') return clean({ type: 'redis' as const, url: spec.url, keyPrefix: spec.key_prefix });
+  return spec;
+}
+
+function toCheckpoint(policy: ProcessChildYaml['checkpoint']): CheckpointPolicy | undefined {
+  if (policy === undefined || typeof policy === 'string') return policy;
+  return 'every_n' in policy ? { everyN: policy.every_n } : { intervalMs: policy.interval_ms };
 }

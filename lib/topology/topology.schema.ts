@@ -9,6 +9,18 @@ const strategy = z.enum(['one_for_one', 'one_for_all', 'rest_for_one', 'ONE_FOR_
 const restart = z.enum(['permanent', 'transient', 'temporary']);
 const name = z.string().min(1);
 
+export const stateStoreSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('memory') }),
+  z.strictObject({ type: z.literal('lmdb'), path: z.string().min(1) }),
+  z.strictObject({ type: z.literal('redis'), url: z.string().min(1).optional(), key_prefix: z.string().optional() }),
+]);
+
+const checkpoint = z.union([
+  z.enum(['every-message', 'manual']),
+  z.strictObject({ every_n: count(1) }),
+  z.strictObject({ interval_ms: z.number().positive() }),
+]);
+
 export const backoffSchema = z.strictObject({
   type: z.enum(['none', 'constant', 'linear', 'exponential']),
   base_ms: ms.optional(),
@@ -23,6 +35,7 @@ const supervisorFields = {
   within_ms: ms.optional(),
   backoff: backoffSchema.optional(),
   heartbeat_ms: ms.optional(),
+  state_store: stateStoreSchema.optional(),
 };
 
 export const supervisorSchema = z.strictObject({
@@ -51,6 +64,10 @@ export const processChildSchema = z.strictObject({
   mailbox: z.strictObject({ max: count(1) }).optional(),
   shutdown_ms: ms.optional(),
   handler_timeout_ms: ms.optional(),
+  state_store: stateStoreSchema.optional(),
+  checkpoint: checkpoint.optional(),
+  durable_replies: z.boolean().optional(),
+  delete_state_on_stop: z.boolean().optional(),
 });
 
 export const genserverSchema = z.strictObject({
@@ -60,10 +77,11 @@ export const genserverSchema = z.strictObject({
   check_payloads: z.boolean().optional(),
   on_root_failure: z.enum(['shutdown', 'keep']).optional(),
   supervision: z.record(z.string(), z.unknown()).optional(),
-  state_store: z.strictObject({ type: z.literal('memory') }).optional(),
+  state_store: stateStoreSchema.optional(),
 });
 
 export type GenServerYaml = z.infer<typeof genserverSchema>;
 export type SupervisorYaml = z.infer<typeof supervisorSchema>;
 export type DynamicSupervisorYaml = z.infer<typeof dynamicSupervisorSchema>;
 export type ProcessChildYaml = z.infer<typeof processChildSchema>;
+export type StateStoreYaml = z.infer<typeof stateStoreSchema>;

@@ -21,8 +21,8 @@ export class DurableCounter extends GenServerProcess<{ n: number; label: string 
     this.state.n = -1000; // a half-changed state must never be saved
     throw new Error('crash on purpose');
   }
-  @HandleCall('checkpoint') async saveNow() {
-    await this.checkpoint();
+  @HandleCall('checkpoint') saveNow() {
+    this.checkpoint();
     return this.state.n;
   }
 }
