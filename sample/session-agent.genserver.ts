@@ -6,14 +6,15 @@ export interface SayReply {
 }
 
 /**
- * One process per chat session, started at run time under the `sessions` dynamic supervisor.
- * A message that breaks it ("crash") crashes only this session: it restarts from `init`, and
- * the other sessions never notice.
+ * One process per chat session, started at run time under the `sessions` dynamic supervisor,
+ * whose state store checkpoints its history after every message. A message that breaks it
+ * ("crash") crashes only this session: it restarts from its last checkpoint — the history so far,
+ * without the message that crashed it — and the other sessions never notice.
  */
 @GenServer({ type: 'session' })
 export class SessionAgent extends GenServerProcess<{ id: string; history: string[] }> {
-  override init(args: { id: string }) {
-    this.state = { id: args.id, history: [] };
+  override init(args: { id: string }, restored?: { id: string; history: string[] }) {
+    this.state = restored ?? { id: args.id, history: [] };
   }
 
   @HandleCall('say')

@@ -1,5 +1,6 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
+import { decodeState, encodeState } from './state-codec.js';
 import type { CheckpointPolicy, StateStore } from './state-store.interface.js';
 
 /**
@@ -49,7 +50,7 @@ export class Checkpointer {
   take(state: unknown): Promise<void> {
     let copy: unknown;
     try {
-      copy = structuredClone(state);
+      copy = snapshot(state);
     } catch (error) {
       return Promise.reject(new GenServerError(messages.stateNotSerializable(this.name, error), { cause: error }));
     }
@@ -69,5 +70,18 @@ export class Checkpointer {
   /** The incarnation ended: a requested checkpoint will not come. */
   abandon(): void {
     this.wanted = false;
+  }
+}
+
+/**
+ * A copy of the state as it is now. structuredClone is fast and keeps Maps, Sets and Dates; what
+ * it cannot clone (objects with a `toJSON`, such as a `From` kept in state) goes through the same
+ * JSON form the durable stores write.
+ */
+function snapshot(state: unknown): unknown {
+  try {
+    return structuredClone(state);
+  } catch {
+    return decodeState(encodeState(state));
   }
 }

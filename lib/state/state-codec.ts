@@ -30,6 +30,15 @@ function reviver(_key: string, value: unknown): unknown {
   }
 }
 
+/** The JSON form of a state alone (Maps, Sets, Dates and bigints kept). */
+export function encodeState(state: unknown): string {
+  return JSON.stringify(state, replacer) ?? 'null';
+}
+
+export function decodeState(text: string): unknown {
+  return JSON.parse(text, reviver);
+}
+
 export function encodeRecord(record: StateRecord): string {
   return JSON.stringify({ v: record.version, seq: record.seq, at: record.savedAt, state: record.state }, replacer);
 }

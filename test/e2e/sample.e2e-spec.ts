@@ -60,7 +60,7 @@ describe('sample app over HTTP', () => {
     expect(missing.body).toMatchObject({ error: 'NoSuchProcessError', message: 'no process is registered under the name "cache"' });
   });
 
-  it('runs chat sessions under a dynamic supervisor: a crash restarts only that session', async () => {
+  it('runs chat sessions under a dynamic supervisor with checkpointed state: a crash restarts only that session', async () => {
     const http = () => request(app.getHttpServer());
     await http().post('/sessions/ann').expect(201, { session: 'ann' });
     await http().post('/sessions/bob').expect(201);
@@ -69,8 +69,8 @@ describe('sample app over HTTP', () => {
     await http().post('/sessions/bob/messages').send({ text: 'hi' }).expect(200);
     const crash = await http().post('/sessions/ann/messages').send({ text: 'crash' }).expect(502);
     expect(crash.body).toMatchObject({ error: 'ProcessCrashedError' });
-    // ann restarted from init; bob kept its history.
-    await http().post('/sessions/ann/messages').send({ text: 'again' }).expect(200, { reply: 'session ann heard "again"', turns: 1 });
+    // ann restarted from its last checkpoint (the crashing message is not in it); bob never noticed.
+    await http().post('/sessions/ann/messages').send({ text: 'again' }).expect(200, { reply: 'session ann heard "again"', turns: 2 });
     await http().post('/sessions/bob/messages').send({ text: 'still here' }).expect(200, { reply: 'session bob heard "still here"', turns: 2 });
     const tree = await http().get('/tree').expect(200);
     expect(tree.body.children.map((c: { name: string }) => c.name)).toEqual(['services', 'sessions']);
