@@ -1,19 +1,36 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
 import { decodeState, encodeState } from './state-codec.js';
-import type { CheckpointPolicy, StateStore } from './state-store.interface.js';
+import type { CheckpointPolicy, StateRecord, StateStore } from './state-store.interface.js';
+
+interface Batch {
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function batch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  done.catch(() => undefined); // whoever cares awaits it; the cell reports failures
+  return { done, resolve, reject };
+}
 
 /**
- * Decides when a process's state is saved and writes it, in order. A checkpoint copies the state
- * at once (so the next handler cannot change what is written) and queues the write behind the
- * previous one; callers of `take` can wait for that write.
+ * Decides when a process's state is saved, and saves it. A checkpoint copies the state at once
+ * (the next handler cannot change what is written). Writes go one at a time, in order; while one
+ * is in flight, newer checkpoints replace each other and the next write stores only the latest
+ * (group commit): every `take` resolves once a write that includes its state is stored.
  */
 export class Checkpointer {
   /** Sequence number of the last message applied. */
   seq = 0;
   private since = 0;
   private wanted = false;
-  private writing: Promise<void> = Promise.resolve();
+  private pending: StateRecord | null = null;
+  private next: Batch | null = null;
+  private writer: Promise<void> | null = null;
 
   constructor(
     /** Built on first use by the runtime; a store that cannot be built fails the process's start. */
@@ -46,7 +63,7 @@ export class Checkpointer {
     this.wanted = true;
   }
 
-  /** Copies `state` now and queues its write; resolves once written, rejects if the store fails. */
+  /** Copies `state` now and queues its write; resolves once stored, rejects if the store fails. */
   take(state: unknown): Promise<void> {
     let copy: unknown;
     try {
@@ -54,22 +71,40 @@ export class Checkpointer {
     } catch (error) {
       return Promise.reject(new GenServerError(messages.stateNotSerializable(this.name, error), { cause: error }));
     }
-    const record = { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() };
+    this.pending = { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() };
     this.since = 0;
     this.wanted = false;
-    const write = this.writing.then(async () => (await this.store).save(this.name, record));
-    this.writing = write.catch(() => undefined);
-    return write;
+    const waiting = (this.next ??= batch());
+    this.writer ??= this.write();
+    return waiting.done;
   }
 
-  /** Resolves once every queued write has finished (failed ones included). */
-  settled(): Promise<void> {
-    return this.writing;
+  /** Resolves once no write is queued or in flight. */
+  async settled(): Promise<void> {
+    while (this.writer) await this.writer;
   }
 
   /** The incarnation ended: a requested checkpoint will not come. */
   abandon(): void {
     this.wanted = false;
+  }
+
+  private async write(): Promise<void> {
+    const store = await this.store.catch(() => null);
+    while (this.pending) {
+      const record = this.pending;
+      const waiting = this.next as Batch;
+      this.pending = null;
+      this.next = null;
+      try {
+        if (!store) throw new GenServerError(`the state store of process "${this.name}" could not be opened`);
+        await store.save(this.name, record);
+        waiting.resolve();
+      } catch (error) {
+        waiting.reject(error);
+      }
+    }
+    this.writer = null;
   }
 }
 

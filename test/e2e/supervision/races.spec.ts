@@ -44,8 +44,8 @@ class Lingerer extends GenServerProcess {
     throw new Error('failed long after being given up on');
   }
   @HandleCall('linger') async linger() {
-    await sleep(10_000);
-    return 'never';
+    await sleep(500); // far beyond shutdownMs, short enough not to hold the test runner
+    return 'too late';
   }
   @HandleCall('ping') ping() {
     return 'pong';
