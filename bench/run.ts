@@ -6,6 +6,7 @@ import { GenServerRuntime } from 'nestjs-genserver';
 import { BaselineActor } from './baseline-actor.js';
 import { BenchCounter, BenchModule, counterHandler } from './bench.processes.js';
 import { httpOverhead } from './http-overhead.js';
+import { stateThroughput } from './state-throughput.js';
 import { collectGarbage, compare, nowMs, percentile, timed } from './measure.js';
 
 const INC = { type: 'inc' };
@@ -152,6 +153,8 @@ async function main() {
   await app.close();
   log('(e) HTTP call vs plain controller…');
   const e = await httpOverhead(5000);
+  log('(g) casts with a state store…');
+  const g = await stateThroughput(100_000);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -175,6 +178,16 @@ This is a shared 2-core VM: run-to-run noise is about ±15%, so read ratios, not
 | (d) heap per idle process (100 000 processes) | ${fmt(d.ours)} B | ${fmt(d.base)} B | ${fmt(d.ours / d.base, 1)}× | ≤ 1 024 B: ${met(d.ours <= 1024)} |
 | (e) HTTP GET through \`runtime.call\` vs plain controller | ${fmt(e.call, 1)} µs/req | ${fmt(e.plain, 1)} µs/req | ${signed(e.call - e.plain)} µs/req | — |
 | (f) restart latency p50 / p99 (crash → fresh instance answers a call; no backoff) | ${fmt(f.p50, 1)} / ${fmt(f.p99, 1)} µs | — | — | p99 < 1 000 µs: ${met(f.p99 < 1000)} |
+
+### (g) Durable state: 100 000 casts into one process, checkpointed, against no store
+
+Timed until the final call's durable reply, that is until the last state is stored. Every process
+here has \`durableReplies\`; checkpoints are copied between handlers and written one at a time, newer
+ones coalescing while a write is in flight (group commit).
+
+| store, policy | with store | no store | ratio |
+|---|---:|---:|---:|
+${g.map((r) => `| ${r.label} | ${fmt(r.withStore)} msg/s | ${fmt(r.without)} msg/s | ${pct(r.withStore, r.without)} |`).join('\n')}
 
 Linearity: per message, draining a backlog of 1 000 000 casts runs at ${pct(a1m.ours, a100k.ours)} of the rate for
 100 000 (a queue that dequeues with \`Array.shift\` falls far below 10% here). Starting a process (Nest
