@@ -69,6 +69,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private processedAtLastBeat = -1;
+  /** Deferred replies (durableReplies) waiting for the next checkpoint. */
+  private durableQueue: { from: From; value: unknown }[] = [];
   private busyAtLastBeat = false;
   /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
   private halts = 0;
@@ -208,12 +210,14 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       if (this.spawning) await this.spawning.catch(() => undefined);
       await this.mailbox.settled();
     })();
+    let intact = true;
     if (!(await settleWithin(quiet, this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.mailbox.abandon();
       this.abandonCurrent();
+      intact = false;
     }
-    await this.endIncarnation(reason);
+    await this.endIncarnation(reason, true, intact);
   }
 
   /** The handler given up on will never be heard from: its message is answered or dead-lettered now. */
@@ -288,8 +292,23 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return this.host.cast(to, payload);
   }
 
-  reply(_owner: GenServerProcess, from: From, value: unknown): void {
-    this.host.reply(from, value, undefined);
+  reply(owner: GenServerProcess, from: From, value: unknown): void {
+    if (this.checkpointer === null || !this.options.durableReplies) return this.host.reply(from, value, undefined);
+    // Acknowledged means durable for deferred replies too: sent after the checkpoint that follows
+    // the current handler (or one taken now, outside a handler).
+    if (owner !== this.instance) return this.host.fail(from, new ProcessStoppedError(this.name, 'the incarnation that deferred this call has ended'));
+    this.durableQueue.push({ from, value });
+    if (this.current === null && this.spawning === null) this.flushDurable(this.takeCheckpoint());
+  }
+
+  /** Sends the replies waiting for `written`, or fails them if it fails. */
+  private flushDurable(written: Promise<void>): void {
+    const queued = this.durableQueue;
+    this.durableQueue = [];
+    written.then(
+      () => queued.forEach(({ from, value }) => this.host.reply(from, value, undefined)),
+      (error: unknown) => queued.forEach(({ from }) => this.host.fail(from, new ProcessCrashedError(this.name, undefined, error))),
+    );
   }
 
   monitor(owner: GenServerProcess, name: string): MonitorRef {
@@ -306,7 +325,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     const checkpointer = this.checkpointer;
     if (!checkpointer || owner !== this.instance) return;
     // Between handlers only: from inside one, the checkpoint is taken once it returns.
-    if (this.current === null) void this.takeCheckpoint().catch(() => undefined);
+    if (this.current === null && this.spawning === null) void this.takeCheckpoint().catch(() => undefined);
     else checkpointer.request();
   }
 
@@ -370,7 +389,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.processed++;
     const checkpointer = this.checkpointer;
     const durable = checkpointer !== null && this.options.durableReplies && envelope.kind === 'call' && !isNoReply(value);
-    const written = checkpointer !== null && (checkpointer.applied() || durable) ? this.takeCheckpoint() : undefined;
+    const written =
+      checkpointer !== null && (checkpointer.applied() || durable || this.durableQueue.length > 0) ? this.takeCheckpoint() : undefined;
+    if (written && this.durableQueue.length > 0) this.flushDurable(written);
     if (envelope.kind === 'call') {
       const from = envelope.from as From;
       if (isNoReply(value)) this.host.defer(from, this.name);
@@ -386,20 +407,26 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 
   /** Checkpoints now (between handlers); a failed write crashes the incarnation that made it. */
-  private takeCheckpoint(): Promise<void> {
-    const instance = this.instance;
+  private takeCheckpoint(instance: GenServerProcess | null = this.instance): Promise<void> {
     const written = (this.checkpointer as Checkpointer).take(instance?.state);
     written.catch((error: unknown) => this.storeFailed(instance, error));
     return written;
   }
 
-  /** The store refused a checkpoint: that is a crash, handled by the supervisor's rules. */
+  /**
+   * The store refused a checkpoint: that is a crash, handled by the supervisor's rules. No further
+   * message is handled by this incarnation, and no later checkpoint of it is written.
+   */
   private storeFailed(instance: GenServerProcess | null, error: unknown): void {
-    if (instance === null || instance !== this.instance || this.exitRequest !== null) return;
     this.errors++;
     Logger.error(`checkpoint failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack, this.name);
     this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
-    this.exit(instance, error instanceof Error ? error : String(error));
+    if (instance === null || instance !== this.instance) return; // that incarnation has already ended
+    const reason = error instanceof Error ? error : String(error);
+    // Overrides an orderly stop the handler may have asked for: this is a crash.
+    this.exitRequest = reason;
+    this.mailbox.pause();
+    if (this.current === null && this.spawning === null) void this.mailbox.settled().then(() => this.takeExitRequest());
   }
 
   /** The state as status, logs and events may show it. */
@@ -452,7 +479,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     const generation = this.incarnation;
     this.mailbox.pause();
     if (this.stopReason === null) this.status = 'restarting';
-    await this.endIncarnation(reason);
+    reason = await this.endIncarnation(reason);
     // Being stopped for good already: the stop in progress finishes the job; nothing to restart.
     if (this.stopReason !== null) return;
     if (this.parent) this.parent.childExited(this, generation, reason);
@@ -501,8 +528,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       Logger.error(`${error.message}; moved aside, starting from init()`, undefined, this.name);
       await store.moveAside(this.name, error.reason);
       this.host.emit({ type: 'state-corrupt', name: this.name, at: Date.now(), reason: error.reason });
+      checkpointer.restart(0);
       return undefined;
     }
+    checkpointer.restart(record?.seq ?? 0);
     if (!record) return undefined;
     const version = this.type.options.stateVersion ?? 1;
     if (record.version > version) throw new StateVersionError(this.name, record.version, version);
@@ -517,7 +546,6 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
         throw new StateMigrationError(this.name, record.version, version, error);
       }
     }
-    checkpointer.seq = record.seq;
     return state;
   }
 
@@ -548,15 +576,25 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
    * Ends the incarnation: cancels its timers, runs `terminate` (at most `shutdownMs`), fails the
    * calls it deferred and never answered, and tells whoever monitors it that it went down.
    */
-  private async endIncarnation(reason: ExitReason, runTerminate = true): Promise<void> {
+  private async endIncarnation(reason: ExitReason, runTerminate = true, stateIntact = true): Promise<ExitReason> {
     const instance = this.instance;
+    this.instance = null;
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.checkpointTimer = null;
-    // An orderly end keeps what changed since the last checkpoint; a crashed state is not saved.
-    if (instance && this.checkpointer?.dirty && isNormalExit(reason)) await this.takeCheckpoint().catch(() => undefined);
+    // An orderly end keeps what changed since the last checkpoint; a crashed state, or one a handler
+    // was still changing when it was given up on, is never saved.
+    if (instance && this.checkpointer?.dirty && isNormalExit(reason) && stateIntact) {
+      const saved = await this.checkpointer.take(instance.state).then(() => undefined, (error: unknown) => error);
+      if (saved !== undefined) {
+        // What changed since the last checkpoint is lost: report it, and exit as a crash.
+        this.errors++;
+        Logger.error(`final checkpoint failed: ${(saved as Error)?.message ?? String(saved)}`, (saved as Error)?.stack, this.name);
+        this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: saved, messageType: undefined });
+        reason = saved instanceof Error ? saved : String(saved);
+      }
+    }
     this.checkpointer?.abandon();
     this.exitRequest = null;
-    this.instance = null;
     this.timers?.cancelAll();
     this.timers = null;
     if (instance && runTerminate) {
@@ -571,7 +609,11 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       ? new ProcessStoppedError(this.name, describeReason(reason))
       : new ProcessCrashedError(this.name, undefined, reason);
     this.host.failDeferred(this.name, error);
+    const durable = this.durableQueue;
+    this.durableQueue = [];
+    durable.forEach(({ from }) => this.host.fail(from, error));
     if (instance) this.host.down(this.name, reason);
+    return reason;
   }
 
   private deliverInfo(payload: unknown): void {

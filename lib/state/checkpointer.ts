@@ -31,6 +31,8 @@ export class Checkpointer {
   private pending: StateRecord | null = null;
   private next: Batch | null = null;
   private writer: Promise<void> | null = null;
+  /** Set by a refused write: nothing later of this incarnation is written (its state builds on the lost one). */
+  private failed: unknown = null;
 
   constructor(
     /** Built on first use by the runtime; a store that cannot be built fails the process's start. */
@@ -65,6 +67,7 @@ export class Checkpointer {
 
   /** Copies `state` now and queues its write; resolves once stored, rejects if the store fails. */
   take(state: unknown): Promise<void> {
+    if (this.failed !== null) return Promise.reject(this.failed);
     let copy: unknown;
     try {
       copy = snapshot(state);
@@ -89,6 +92,14 @@ export class Checkpointer {
     this.wanted = false;
   }
 
+  /** A new incarnation starts from a record with sequence number `seq` (0: from `init`). */
+  restart(seq: number): void {
+    this.seq = seq;
+    this.since = 0;
+    this.wanted = false;
+    this.failed = null;
+  }
+
   private async write(): Promise<void> {
     const store = await this.store.catch(() => null);
     while (this.pending) {
@@ -97,10 +108,12 @@ export class Checkpointer {
       this.pending = null;
       this.next = null;
       try {
+        if (this.failed !== null) throw this.failed;
         if (!store) throw new GenServerError(`the state store of process "${this.name}" could not be opened`);
         await store.save(this.name, record);
         waiting.resolve();
       } catch (error) {
+        this.failed ??= error;
         waiting.reject(error);
       }
     }

@@ -32,6 +32,8 @@ export class LmdbStateStore implements StateStore {
 
   async save(name: string, record: StateRecord): Promise<void> {
     await this.records.put(name, encodeRecord(record));
+    // put resolves at commit; with overlapping sync the flush to disk comes after: wait for it.
+    await this.root.flushed;
   }
 
   async delete(name: string): Promise<void> {

@@ -6,7 +6,9 @@ export class MemoryStateStore implements StateStore {
   private readonly aside = new Map<string, { reason: string; record: unknown }>();
 
   async load(name: string): Promise<StateRecord | undefined> {
-    return this.records.get(name);
+    // A copy: the restored state is the process's to change; the record must stay as saved.
+    const record = this.records.get(name);
+    return record && structuredClone(record);
   }
 
   async save(name: string, record: StateRecord): Promise<void> {

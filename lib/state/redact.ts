@@ -11,10 +11,13 @@ export function presentState(instance: { state?: unknown; formatState?: (state: 
 }
 
 function redactValue(value: unknown, keys: ReadonlySet<string>, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth > 20) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than this, nothing is shown rather than something unredacted.
+  if (depth > 20) return '[redacted: too deep]';
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, keys.has(String(k)) ? REDACTED : redactValue(v, keys, depth + 1)]));
+  if (value instanceof Set) return new Set([...value].map((item) => redactValue(item, keys, depth + 1)));
   if (Array.isArray(value)) return value.map((item) => redactValue(item, keys, depth + 1));
-  if (value instanceof Date || value instanceof Set) return value;
+  if (value instanceof Date) return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k, keys.has(k) ? REDACTED : redactValue(v, keys, depth + 1)]),
   );

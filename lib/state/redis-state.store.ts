@@ -15,7 +15,12 @@ export class RedisStateStore implements StateStore {
   static async connect(url = 'redis://127.0.0.1:6379', keyPrefix = 'genserver:'): Promise<RedisStateStore> {
     const { Redis } = await import('ioredis');
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
     return new RedisStateStore(redis, keyPrefix);
   }
 

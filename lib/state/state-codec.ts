@@ -48,15 +48,16 @@ export function decodeRecord(name: string, text: string): StateRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, reviver);
-  } catch (error) {
-    throw new CorruptStateError(name, (error as Error).message);
+  } catch {
+    // Not the parser's message: it may quote the record, and the record may hold secrets.
+    throw new CorruptStateError(name, 'not valid JSON');
   }
   const record = parsed as { v?: unknown; seq?: unknown; at?: unknown; state?: unknown } | null;
   if (
     record === null || typeof record !== 'object' ||
-    !Number.isInteger(record.v) || !Number.isInteger(record.seq) || typeof record.at !== 'number' || !('state' in record)
+    !Number.isInteger(record.v) || !Number.isInteger(record.seq) || typeof record.at !== 'number'
   ) {
-    throw new CorruptStateError(name, 'not a state record (expected v, seq, at and state)');
+    throw new CorruptStateError(name, 'not a state record (expected v, seq and at)');
   }
   return { version: record.v as number, seq: record.seq as number, savedAt: record.at, state: record.state };
 }

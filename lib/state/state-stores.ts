@@ -15,12 +15,15 @@ export class StateStores {
 
   resolve(spec: StateStoreSpec): Promise<StateStore> {
     if (typeof spec === 'function') return Promise.resolve(this.provided(spec));
-    if (!('type' in spec)) return Promise.resolve(spec);
-    const key = JSON.stringify(spec);
+    if (typeof (spec as StateStore).load === 'function') return Promise.resolve(spec as StateStore);
+    const builtIn = spec as Extract<StateStoreSpec, { type: string }>;
+    const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : 'memory';
     let store = this.built.get(key);
     if (!store) {
-      store = this.build(spec);
+      store = this.build(builtIn);
       this.built.set(key, store);
+      // One that could not be built is tried again by the next process that asks.
+      store.catch(() => this.built.delete(key));
     }
     return store;
   }
@@ -30,7 +33,7 @@ export class StateStores {
     this.built.clear();
     for (const store of stores) {
       try {
-        await (await store).close();
+        await (await store.catch(() => null))?.close();
       } catch (error) {
         Logger.error(`closing a state store failed: ${String(error)}`, undefined, 'GenServer');
       }

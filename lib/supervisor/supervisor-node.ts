@@ -192,7 +192,8 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       strategy: this.spec.strategy,
       status: this.status,
       restarts: this.restarts,
-      children: this.children.map((child) => child.tree()),
+      // A child that has just stopped is still in the list until its removal returns.
+      children: this.children.map((child) => child.tree()).filter((node) => node.status !== 'stopped'),
     };
   }
 
@@ -210,8 +211,9 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     // Anything that shuts this supervisor down (or restarts it) meanwhile makes this decision moot.
     const current = () => this.epoch === epoch && this.status === 'running';
     if (!shouldRestart(child.restartType, reason)) {
-      this.forget(child);
+      // Still a child while it leaves, so a stop of this supervisor waits for it.
       await child.remove(reason);
+      this.forget(child);
       return;
     }
     if (!this.intensity.tryRestart()) return this.giveUp(reason);
@@ -219,8 +221,8 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     for (const sibling of [...this.groupOf(child)].reverse()) {
       if (sibling === child || !current()) continue;
       if (sibling.restartType === 'temporary') {
-        this.forget(sibling);
         await sibling.remove('shutdown');
+        this.forget(sibling);
       } else {
         await sibling.shutdown('shutdown');
       }

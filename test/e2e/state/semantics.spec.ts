@@ -193,3 +193,71 @@ describe('stores in a YAML topology', () => {
     await second.close();
   });
 });
+
+describe('found in review', () => {
+  @GenServer({ type: 'account' })
+  class Account extends GenServerProcess<{ balance: number; waiting?: unknown }> {
+    override init(_a: unknown, restored?: { balance: number }) {
+      this.state = restored ?? { balance: 100 };
+    }
+    @HandleCall('debit') debit(msg: { type: 'debit'; amount: number }) {
+      this.state.balance -= msg.amount;
+      if (msg.amount > 50) throw new Error('limit exceeded, after the balance changed');
+      return this.state.balance;
+    }
+    @HandleCall('get') get() {
+      return this.state.balance;
+    }
+  }
+
+  it('a memory store never shares its record with the process: a crash cannot change what is restored', async () => {
+    const t = await bootApp([Account], underRoot({ name: 'acc', type: Account }, { stateStore: { type: 'memory' } }));
+    expect(await t.runtime.call('acc', { type: 'debit', amount: 10 })).toBe(90);
+    for (let i = 0; i < 2; i++) {
+      const restarted = nextEvent(t.runtime.events$, (e) => e.type === 'restarted');
+      await t.runtime.call('acc', { type: 'debit', amount: 60 }).catch(() => undefined);
+      await restarted;
+      expect(await t.runtime.call('acc', { type: 'get' })).toBe(90);
+    }
+    await t.close();
+  });
+
+  it('after a refused write, no later state of that incarnation is written or acknowledged', async () => {
+    const t = await bootApp([ControlledStore, Account], underRoot({ name: 'acc', type: Account, durableReplies: true }, { stateStore: ControlledStore }));
+    const store = t.app.get(ControlledStore);
+    const held = gate();
+    store.hold = held.promise;
+    const first = t.runtime.call('acc', { type: 'debit', amount: 30 }).catch((e: unknown) => e);
+    const second = t.runtime.call('acc', { type: 'debit', amount: 1 }).catch((e: unknown) => e);
+    await sleep(10);
+    store.failSaves = true;
+    held.open();
+    expect(await first).toBeInstanceOf(ProcessCrashedError);
+    expect(await second).toBeInstanceOf(ProcessCrashedError);
+    store.failSaves = false;
+    await nextEvent(t.runtime.events$, (e) => e.type === 'restarted');
+    expect(await t.runtime.call('acc', { type: 'get' })).toBe(100);
+    await t.close();
+  });
+
+  it('keeps secrets inside Sets and deep structures out of status, and corrupt-record reports free of record text', async () => {
+    @GenServer({ type: 'vault', redact: ['apiKey'] })
+    class Vault extends GenServerProcess {
+      override init() {
+        this.state = { keys: new Set([{ apiKey: 'sk-in-a-set' }]) };
+      }
+    }
+    const t = await bootApp([Vault], underRoot({ name: 'v', type: Vault }));
+    expect(JSON.stringify([...(t.runtime.status('v').state as { keys: Set<unknown> }).keys])).not.toContain('sk-in-a-set');
+    await t.close();
+
+    const path = join(dir, 'leak');
+    const direct = await LmdbStateStore.open(path);
+    await direct.putRaw('v', '{"v":1,"seq":1,"at":1,"state":{"apiKey":"sk-live-SECRET"}');
+    await direct.close();
+    const u = await bootApp([Vault], underRoot({ name: 'v', type: Vault }, { stateStore: { type: 'lmdb', path } }));
+    expect(JSON.stringify(u.events) + JSON.stringify(u.logger.lines)).not.toContain('sk-live-SECRET');
+    expect(u.events.find((e) => e.type === 'state-corrupt')).toMatchObject({ reason: 'not valid JSON' });
+    await u.close();
+  });
+});
