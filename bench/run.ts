@@ -166,7 +166,10 @@ Every figure is from the same run as its baseline: a minimal hand-written actor 
 array queue + drain loop on the same microtask primitive, no timeouts, no crash handling, no Nest).
 Ours and the baseline run alternately (A B A B …) after a warm-up each; the
 table holds medians (9 runs for (a′), 5 for (a) and (b), 3 for (c) and (e)). Ratio = ours ÷ baseline.
-This is a shared 2-core VM: run-to-run noise is about ±15%, so read ratios, not absolute figures.
+This is a shared 2-core VM and run-to-run noise is large: across the runs made on the day of this
+change, the burst ratios (a), (a′) and (c) moved by up to 2× (the baseline's own figure swings most,
+with the garbage collection of its backlog) and (b) between 26% and 76%. Compare several runs before
+concluding anything from one figure.
 
 | case | nestjs-genserver | baseline | ratio | target |
 |---|---:|---:|---:|---|
