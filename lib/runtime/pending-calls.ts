@@ -44,7 +44,11 @@ class DeadlineList {
   private tail: PendingCall | null = null;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly expire: (call: PendingCall) => void) {}
+  constructor(
+    private readonly expire: (call: PendingCall) => void,
+    /** The timer found the list empty: the owner may forget it (timeouts computed per call would pile up). */
+    private readonly idle: () => void,
+  ) {}
 
   add(call: PendingCall): void {
     call.list = this;
@@ -83,6 +87,7 @@ class DeadlineList {
     const now = Date.now();
     while (this.head && this.head.deadline <= now) this.expire(this.head);
     if (this.head) this.arm(this.head.deadline);
+    else this.idle();
   };
 }
 
@@ -169,7 +174,17 @@ export class PendingCalls {
     if (timeoutMs === this.lastTimeout) return this.lastList!;
     let list = this.lists.get(timeoutMs);
     if (!list) {
-      list = new DeadlineList((call) => this.reject(call, new CallTimeoutError(call.to, call.timeoutMs)));
+      const created: DeadlineList = new DeadlineList(
+        (call) => this.reject(call, new CallTimeoutError(call.to, call.timeoutMs)),
+        () => {
+          this.lists.delete(timeoutMs);
+          if (this.lastList === created) {
+            this.lastList = null;
+            this.lastTimeout = NaN;
+          }
+        },
+      );
+      list = created;
       this.lists.set(timeoutMs, list);
     }
     this.lastTimeout = timeoutMs;

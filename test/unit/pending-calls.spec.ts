@@ -59,3 +59,20 @@ describe('PendingCalls', () => {
     expect(calls.resolve(b.ref, 'fine')).toBe(true);
   });
 });
+
+describe('PendingCalls with timeouts computed per call', () => {
+  it('forgets a timeout value once its calls are gone, so lists do not pile up', async () => {
+    const calls = new PendingCalls();
+    for (let ms = 1; ms <= 20; ms++) {
+      const call = calls.create('p', null, ms);
+      calls.track(call);
+      calls.resolve(call, 'ok');
+    }
+    await new Promise((r) => setTimeout(r, 60));
+    expect((calls as unknown as { lists: Map<number, unknown> }).lists.size).toBe(0);
+    const late = calls.create('p', null, 5);
+    calls.track(late);
+    await expect(late.promise).rejects.toMatchObject({ name: 'CallTimeoutError', timeoutMs: 5 });
+    calls.close(() => new Error('closed'));
+  });
+});
