@@ -21,12 +21,9 @@ import type { ProcessHost } from './process-host.js';
 import { settleWithin } from './settle-within.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
-import { Checkpointer } from '../state/checkpointer.js';
-import { presentState } from '../state/redact.js';
+import { ProcessState, type StateOwner } from '../state/process-state.js';
+import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
-import { CorruptStateError } from '../errors/corrupt-state.error.js';
-import { StateMigrationError } from '../errors/state-migration.error.js';
-import { StateVersionError } from '../errors/state-version.error.js';
 
 /** How one process is supervised, resolved from its child spec, `@GenServer` options and defaults. */
 export interface ChildOptions {
@@ -47,7 +44,7 @@ export interface ChildOptions {
  * throwing handler into an exit reported to its supervisor, and carries out what the supervisor
  * decides: shut the incarnation down, start a fresh one, or leave for good.
  */
-export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, SupervisedChild {
+export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, SupervisedChild, StateOwner {
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   processed = 0;
@@ -69,14 +66,12 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private processedAtLastBeat = -1;
-  /** Deferred replies (durableReplies) waiting for the next checkpoint. */
-  private durableQueue: { from: From; value: unknown }[] = [];
   private busyAtLastBeat = false;
   /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
   private halts = 0;
   private shuttingDown: Promise<void> | null = null;
-  private readonly checkpointer: Checkpointer | null;
-  private checkpointTimer: NodeJS.Timeout | null = null;
+  /** Restore and checkpoints, when the process has a state store. */
+  private readonly persistence: ProcessState | null;
   /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
   private exitRequest: ExitReason | null = null;
 
@@ -88,8 +83,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     private readonly host: ProcessHost,
   ) {
     this.mailbox = new Mailbox(this, host.drainBudget);
-    this.checkpointer = options.store
-      ? new Checkpointer(options.store, name, options.checkpoint, type.options.stateVersion ?? 1)
+    this.persistence = options.store
+      ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, host)
       : null;
   }
 
@@ -99,6 +94,15 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
 
   get restartType(): RestartType {
     return this.options.restart;
+  }
+
+  get liveInstance(): GenServerProcess | null {
+    return this.instance;
+  }
+
+  /** Between handlers: no handler and no `init` running. */
+  get atBoundary(): boolean {
+    return this.current === null && this.spawning === null;
   }
 
   /** Whether the mailbox has work: a handler running or messages waiting. */
@@ -250,12 +254,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       else this.deadLetter(envelope, 'stopped');
     }
     // Whatever was queued for the store is written before the process is gone (and the store closed).
-    await this.checkpointer?.settled();
-    if (this.checkpointer && this.options.deleteStateOnStop && reason === 'normal') {
-      await (await this.checkpointer.store).delete(this.name).catch((error: unknown) => {
-        Logger.error(`could not delete the stored state: ${String(error)}`, undefined, this.name);
-      });
-    }
+    await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
     this.status = 'stopped';
     // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
     this.host.down(this.name, reason);
@@ -293,22 +292,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 
   reply(owner: GenServerProcess, from: From, value: unknown): void {
-    if (this.checkpointer === null || !this.options.durableReplies) return this.host.reply(from, value, undefined);
-    // Acknowledged means durable for deferred replies too: sent after the checkpoint that follows
-    // the current handler (or one taken now, outside a handler).
+    if (!this.persistence?.durable) return this.host.reply(from, value, undefined);
+    // Acknowledged means durable for deferred replies too.
     if (owner !== this.instance) return this.host.fail(from, new ProcessStoppedError(this.name, 'the incarnation that deferred this call has ended'));
-    this.durableQueue.push({ from, value });
-    if (this.current === null && this.spawning === null) this.flushDurable(this.takeCheckpoint());
-  }
-
-  /** Sends the replies waiting for `written`, or fails them if it fails. */
-  private flushDurable(written: Promise<void>): void {
-    const queued = this.durableQueue;
-    this.durableQueue = [];
-    written.then(
-      () => queued.forEach(({ from, value }) => this.host.reply(from, value, undefined)),
-      (error: unknown) => queued.forEach(({ from }) => this.host.fail(from, new ProcessCrashedError(this.name, undefined, error))),
-    );
+    this.persistence.queueReply(from, value);
   }
 
   monitor(owner: GenServerProcess, name: string): MonitorRef {
@@ -322,11 +309,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 
   checkpoint(owner: GenServerProcess): void {
-    const checkpointer = this.checkpointer;
-    if (!checkpointer || owner !== this.instance) return;
-    // Between handlers only: from inside one, the checkpoint is taken once it returns.
-    if (this.current === null && this.spawning === null) void this.takeCheckpoint().catch(() => undefined);
-    else checkpointer.request();
+    if (owner === this.instance) this.persistence?.request();
   }
 
   exit(owner: GenServerProcess, reason: ExitReason): void {
@@ -387,11 +370,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
     this.processed++;
-    const checkpointer = this.checkpointer;
-    const durable = checkpointer !== null && this.options.durableReplies && envelope.kind === 'call' && !isNoReply(value);
-    const written =
-      checkpointer !== null && (checkpointer.applied() || durable || this.durableQueue.length > 0) ? this.takeCheckpoint() : undefined;
-    if (written && this.durableQueue.length > 0) this.flushDurable(written);
+    const durable = this.persistence?.durable === true && envelope.kind === 'call' && !isNoReply(value);
+    const written = this.persistence?.applied(durable);
     if (envelope.kind === 'call') {
       const from = envelope.from as From;
       if (isNoReply(value)) this.host.defer(from, this.name);
@@ -406,18 +386,11 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     if (this.exitRequest !== null) return this.takeExitRequest();
   }
 
-  /** Checkpoints now (between handlers); a failed write crashes the incarnation that made it. */
-  private takeCheckpoint(instance: GenServerProcess | null = this.instance): Promise<void> {
-    const written = (this.checkpointer as Checkpointer).take(instance?.state);
-    written.catch((error: unknown) => this.storeFailed(instance, error));
-    return written;
-  }
-
   /**
    * The store refused a checkpoint: that is a crash, handled by the supervisor's rules. No further
    * message is handled by this incarnation, and no later checkpoint of it is written.
    */
-  private storeFailed(instance: GenServerProcess | null, error: unknown): void {
+  storeFailed(instance: GenServerProcess | null, error: unknown): void {
     this.errors++;
     Logger.error(`checkpoint failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack, this.name);
     this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
@@ -458,7 +431,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     const crashed = new ProcessCrashedError(this.name, envelope.type, error);
     if (envelope.kind === 'call') this.host.fail(envelope.from as From, crashed);
     const state = this.presentState();
-    Logger.error(`${crashed.message}; state: ${safeJson(state)}`, error instanceof Error ? error.stack : undefined, this.name);
+    Logger.error(`${crashed.message}; state: ${stateForLog(state)}`, error instanceof Error ? error.stack : undefined, this.name);
     this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
     this.deadLetter(envelope, 'crashed');
     return this.exitItself(error instanceof Error ? error : String(error));
@@ -494,10 +467,10 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       this.incarnation++;
       this.instance = instance;
       instance[PROCESS_BINDING] = this;
-      const restored = await this.restore(instance);
+      const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
       if (restored !== undefined) instance.state = restored;
       await instance.init(this.args, restored);
-      this.startCheckpointTimer();
+      this.persistence?.started();
     })();
     this.spawning = spawning;
     try {
@@ -508,58 +481,6 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     } finally {
       this.spawning = null;
     }
-  }
-
-  /**
-   * The state of the last checkpoint, migrated to the code's `stateVersion`; `undefined` when there
-   * is none. A record that cannot be read is moved aside (reported) and the process starts from
-   * `init`; one that is too new, or fails to migrate, fails the start and stays as it is.
-   */
-  private async restore(instance: GenServerProcess): Promise<unknown> {
-    const checkpointer = this.checkpointer;
-    if (!checkpointer) return undefined;
-    await checkpointer.settled();
-    const store = await checkpointer.store;
-    let record;
-    try {
-      record = await store.load(this.name);
-    } catch (error) {
-      if (!(error instanceof CorruptStateError)) throw error;
-      Logger.error(`${error.message}; moved aside, starting from init()`, undefined, this.name);
-      await store.moveAside(this.name, error.reason);
-      this.host.emit({ type: 'state-corrupt', name: this.name, at: Date.now(), reason: error.reason });
-      checkpointer.restart(0);
-      return undefined;
-    }
-    checkpointer.restart(record?.seq ?? 0);
-    if (!record) return undefined;
-    const version = this.type.options.stateVersion ?? 1;
-    if (record.version > version) throw new StateVersionError(this.name, record.version, version);
-    let state = record.state;
-    if (record.version < version) {
-      if (typeof instance.migrateState !== 'function') {
-        throw new StateMigrationError(this.name, record.version, version, 'the class has no migrateState(old, fromVersion) method');
-      }
-      try {
-        state = await instance.migrateState(state, record.version);
-      } catch (error) {
-        throw new StateMigrationError(this.name, record.version, version, error);
-      }
-    }
-    return state;
-  }
-
-  /** For the `{ intervalMs }` policy: a checkpoint at the next boundary when something changed. */
-  private startCheckpointTimer(): void {
-    const every = this.checkpointer?.intervalMs;
-    if (every === undefined || this.checkpointTimer) return;
-    this.checkpointTimer = setInterval(() => {
-      const checkpointer = this.checkpointer as Checkpointer;
-      if (!checkpointer.dirty || this.status !== 'running') return;
-      if (this.current === null) void this.takeCheckpoint().catch(() => undefined);
-      else checkpointer.request();
-    }, every);
-    this.checkpointTimer.unref();
   }
 
   private run(): void {
@@ -579,21 +500,19 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private async endIncarnation(reason: ExitReason, runTerminate = true, stateIntact = true): Promise<ExitReason> {
     const instance = this.instance;
     this.instance = null;
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    this.checkpointTimer = null;
+    const ended = isNormalExit(reason)
+      ? new ProcessStoppedError(this.name, describeReason(reason))
+      : new ProcessCrashedError(this.name, undefined, reason);
     // An orderly end keeps what changed since the last checkpoint; a crashed state, or one a handler
     // was still changing when it was given up on, is never saved.
-    if (instance && this.checkpointer?.dirty && isNormalExit(reason) && stateIntact) {
-      const saved = await this.checkpointer.take(instance.state).then(() => undefined, (error: unknown) => error);
-      if (saved !== undefined) {
-        // What changed since the last checkpoint is lost: report it, and exit as a crash.
-        this.errors++;
-        Logger.error(`final checkpoint failed: ${(saved as Error)?.message ?? String(saved)}`, (saved as Error)?.stack, this.name);
-        this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: saved, messageType: undefined });
-        reason = saved instanceof Error ? saved : String(saved);
-      }
+    const failed = await this.persistence?.end(instance, isNormalExit(reason) && stateIntact, ended);
+    if (failed !== undefined) {
+      // What changed since the last checkpoint is lost: report it, and exit as a crash.
+      this.errors++;
+      Logger.error(`final checkpoint failed: ${(failed as Error)?.message ?? String(failed)}`, (failed as Error)?.stack, this.name);
+      this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: failed, messageType: undefined });
+      reason = failed instanceof Error ? failed : String(failed);
     }
-    this.checkpointer?.abandon();
     this.exitRequest = null;
     this.timers?.cancelAll();
     this.timers = null;
@@ -605,13 +524,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
         Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
       }
     }
-    const error = isNormalExit(reason)
-      ? new ProcessStoppedError(this.name, describeReason(reason))
-      : new ProcessCrashedError(this.name, undefined, reason);
-    this.host.failDeferred(this.name, error);
-    const durable = this.durableQueue;
-    this.durableQueue = [];
-    durable.forEach(({ from }) => this.host.fail(from, error));
+    this.host.failDeferred(this.name, isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason));
     if (instance) this.host.down(this.name, reason);
     return reason;
   }
@@ -634,10 +547,3 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 }
 
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'undefined';
-  } catch {
-    return '[unserializable]';
-  }
-}

@@ -22,3 +22,12 @@ function redactValue(value: unknown, keys: ReadonlySet<string>, depth: number): 
     Object.entries(value).map(([k, v]) => [k, keys.has(k) ? REDACTED : redactValue(v, keys, depth + 1)]),
   );
 }
+
+/** The presented state as one log line (Maps and Sets shown as objects and arrays). */
+export function stateForLog(state: unknown): string {
+  try {
+    return JSON.stringify(state, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'undefined';
+  } catch {
+    return '[unserializable]';
+  }
+}
