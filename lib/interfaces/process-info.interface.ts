@@ -28,6 +28,10 @@ export interface ProcessStatus {
   readonly stuck: boolean;
   /** The state, as `formatState` or the `redact` option present it. */
   readonly state?: unknown;
+  /** Message of the last crash, if any. */
+  readonly lastError?: string;
+  /** Ms since the running incarnation finished `init` (0 when none runs). */
+  readonly uptimeMs: number;
 }
 
 /** Options of `GenServerRuntime.start`. */

@@ -21,6 +21,8 @@ import type { ProcessHost } from './process-host.js';
 import { settleWithin } from './settle-within.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
+import { context, type Context } from '@opentelemetry/api';
+import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
 import { ProcessState, type StateOwner } from '../state/process-state.js';
 import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
@@ -72,6 +74,12 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private shuttingDown: Promise<void> | null = null;
   /** Restore and checkpoints, when the process has a state store. */
   private readonly persistence: ProcessState | null;
+  /** Telemetry of the message being handled, when traced or metered. */
+  private currentTrace: MessageTrace | null = null;
+  /** The last crash's message, for status. */
+  private lastError: string | undefined = undefined;
+  /** When the running incarnation finished `init` (epoch ms). */
+  private startedAt = 0;
   /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
   private exitRequest: ExitReason | null = null;
 
@@ -96,6 +104,11 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return this.options.restart;
   }
 
+  /** Messages waiting in the mailbox. */
+  get queued(): number {
+    return this.mailbox.length;
+  }
+
   get liveInstance(): GenServerProcess | null {
     return this.instance;
   }
@@ -117,6 +130,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       return new MailboxFullError(this.name, this.options.maxMailbox);
     }
     this.mailbox.next(envelope);
+    if (envelope.trace !== undefined) this.host.telemetry.enqueued(envelope, this.mailbox.length);
     return undefined;
   }
 
@@ -131,6 +145,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       restarts: this.restarts,
       stuck: this.stuck,
       state: this.presentState(),
+      lastError: this.lastError,
+      uptimeMs: this.instance && this.startedAt > 0 ? Date.now() - this.startedAt : 0,
     };
   }
 
@@ -182,7 +198,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     const halts = this.halts;
     this.status = 'restarting';
     try {
-      await this.spawn();
+      await this.host.telemetry.lifecycle('restart', { name: this.name, type: this.type.typeName }, () => this.spawn());
     } catch (error) {
       this.errors++;
       Logger.error((error as Error).message, undefined, this.name);
@@ -192,6 +208,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     // Shut down (or stopped) while `init` ran: whoever did that decides what comes next.
     if (halts !== this.halts || this.stopReason !== null) return;
     this.restarts++;
+    this.host.telemetry.restarted(this.type.typeName);
     this.host.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.restarts });
     this.run();
   }
@@ -276,7 +293,9 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
 
   sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef {
     if (owner !== this.instance) return new TimerRef(0);
-    return (this.timers ??= new TimerTable()).start(ms, () => this.deliverInfo(payload));
+    // The timer's message links to the span that scheduled it (it is not that span's child).
+    const link = this.host.telemetry.tracing ? this.host.telemetry.linkCarrier() : undefined;
+    return (this.timers ??= new TimerTable()).start(ms, () => this.deliverInfo(payload, link));
   }
 
   cancelTimer(owner: GenServerProcess, ref: TimerRef): boolean {
@@ -325,13 +344,21 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   receive(envelope: Envelope): void | Promise<void> {
     const instance = this.instance as GenServerProcess;
     const method = this.type.handlers.find(envelope.kind, envelope.type);
+    const telemetry = this.host.telemetry;
+    let traced: { trace: MessageTrace; context: Context } | undefined;
+    if (telemetry.tracing || telemetry.metering) {
+      traced = telemetry.beginMessage(envelope, { name: this.name, type: this.type.typeName, restarts: this.restarts });
+      this.currentTrace = traced.trace;
+    }
     if (method === undefined) return this.unhandled(envelope);
     this.current = envelope;
     const limit = this.options.handlerTimeoutMs;
     const startedAt = limit === undefined ? 0 : Date.now();
     let result: unknown;
     try {
-      result = method.call(instance, envelope.payload, envelope.from ?? undefined);
+      result = traced
+        ? context.with(traced.context, () => method.call(instance, envelope.payload, envelope.from ?? undefined))
+        : method.call(instance, envelope.payload, envelope.from ?? undefined);
     } catch (error) {
       return this.crash(envelope, error);
     }
@@ -369,6 +396,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private complete(envelope: Envelope, value: unknown): void | Promise<void> {
     if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
+    this.endTrace('ok');
     this.processed++;
     const durable = this.persistence?.durable === true && envelope.kind === 'call' && !isNoReply(value);
     const written = this.persistence?.applied(durable);
@@ -413,6 +441,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
 
   private unhandled(envelope: Envelope): void {
     this.processed++;
+    this.endTrace('error', new UnhandledMessageError(this.name, envelope.kind, envelope.type));
     if (envelope.kind === 'call') {
       this.host.fail(envelope.from as From, new UnhandledMessageError(this.name, 'call', envelope.type));
       return;
@@ -425,6 +454,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private crash(envelope: Envelope, error: unknown): Promise<void> | undefined {
     if (this.current !== envelope) return undefined; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
+    this.endTrace(error === 'handler_timeout' ? 'timeout' : 'crashed', error);
+    this.lastError = error instanceof Error ? error.message : String(error);
     this.exitRequest = null;
     this.processed++;
     this.errors++;
@@ -469,7 +500,8 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       instance[PROCESS_BINDING] = this;
       const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
       if (restored !== undefined) instance.state = restored;
-      await instance.init(this.args, restored);
+      await this.host.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
+      this.startedAt = Date.now();
       this.persistence?.started();
     })();
     this.spawning = spawning;
@@ -517,7 +549,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.timers?.cancelAll();
     this.timers = null;
     if (instance && runTerminate) {
-      const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+      const terminated = this.host.telemetry.lifecycle('terminate', { name: this.name, type: this.type.typeName }, async () => instance.terminate(reason)).catch((error: unknown) => {
         Logger.error(`terminate() threw: ${String(error)}`, error instanceof Error ? error.stack : undefined, this.name);
       });
       if (!(await settleWithin(terminated, this.options.shutdownMs))) {
@@ -529,12 +561,21 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return reason;
   }
 
-  private deliverInfo(payload: unknown): void {
-    const { envelope, refused } = this.host.info(this.name, payload);
+  private deliverInfo(payload: unknown, trace: Record<string, string> | undefined): void {
+    const { envelope, refused } = this.host.info(this.name, payload, trace);
     if (refused) this.deadLetter(envelope, refused.name);
   }
 
+  /** Ends the span (and metrics) of the message that just finished, if it was traced. */
+  private endTrace(outcome: Outcome, error?: unknown): void {
+    const trace = this.currentTrace;
+    if (trace === null) return;
+    this.currentTrace = null;
+    this.host.telemetry.endMessage(trace, outcome, error);
+  }
+
   private deadLetter(envelope: Envelope, reason: string): void {
+    this.host.telemetry.deadLetter(reason);
     this.host.emit({ type: 'dead-letter', name: this.name, at: Date.now(), reason, envelope });
   }
 

@@ -24,6 +24,7 @@ import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { MonitorTable } from './monitor-table.js';
+import { Telemetry } from '../telemetry/telemetry.js';
 import type { RestartType } from '../supervisor/supervision.interfaces.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 
@@ -60,6 +61,10 @@ export class GenServerKernel implements ProcessHost {
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
+  readonly telemetry = new Telemetry({
+    mailboxes: () => this.registry.mailboxes(),
+    liveProcesses: () => this.registry.size,
+  });
   private readonly monitors = new MonitorTable((watcher, payload) => {
     const { envelope, refused } = this.info(watcher, payload);
     if (refused) this.emit({ type: 'dead-letter', name: watcher, at: Date.now(), reason: refused.name, envelope });
@@ -120,7 +125,13 @@ export class GenServerKernel implements ProcessHost {
   }
 
   /** Stops the deadline timers; calls still waiting get `ProcessStoppedError`. */
+  /** Looks for a registered OpenTelemetry SDK now and every second after. */
+  startTelemetry(): void {
+    this.telemetry.start();
+  }
+
   closeCalls(): void {
+    this.telemetry.stop();
     this.calls.close((call) => new ProcessStoppedError(call.to, 'shutdown'));
   }
 
@@ -148,8 +159,8 @@ export class GenServerKernel implements ProcessHost {
     return refused ? Promise.reject(refused) : RESOLVED;
   }
 
-  info(to: string, payload: unknown): { envelope: Envelope; refused: GenServerError | undefined } {
-    const envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined);
+  info(to: string, payload: unknown, trace?: Record<string, string>): { envelope: Envelope; refused: GenServerError | undefined } {
+    const envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined, trace);
     return { envelope, refused: this.router.route(envelope) };
   }
 
@@ -207,8 +218,9 @@ export class GenServerKernel implements ProcessHost {
     payload: unknown,
     deadline: number | undefined,
     chain: readonly string[] | undefined,
+    trace: Record<string, string> | undefined = this.telemetry.tracing ? this.telemetry.carrier() : undefined,
   ): Envelope {
-    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace: undefined };
+    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace };
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {

@@ -18,6 +18,7 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.kernel.startTelemetry();
     // A boot that fails leaves nothing running behind it (the tree stops what it started).
     await this.tree.boot(this.explorer.named);
   }

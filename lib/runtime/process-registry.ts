@@ -24,6 +24,11 @@ export class ProcessRegistry {
     return [...this.cells.keys()];
   }
 
+  /** Each process's mailbox length. */
+  *mailboxes(): Generator<readonly [string, number]> {
+    for (const [name, cell] of this.cells) yield [name, cell.queued] as const;
+  }
+
   /** Newest first: the order processes stop in. */
   newestFirst(): ProcessCell[] {
     return [...this.cells.values()].reverse();

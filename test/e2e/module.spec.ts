@@ -103,7 +103,12 @@ describe('GenServerModule', () => {
     expect(await t.runtime.call('session:bob', { type: 'info' })).toEqual({ user: 'bob', hits: 1, at: 1234, name: 'session:bob' });
     expect(t.runtime.list()).toEqual(['limiter', 'session:ann', 'session:bob']);
     expect(t.runtime.whereis('session:ann')).toEqual({ name: 'session:ann', type: 'session', incarnation: 1 });
-    expect(t.runtime.status('session:bob')).toEqual({ name: 'session:bob', type: 'session', status: 'running', mailbox: 0, processed: 2, errors: 0, restarts: 0, stuck: false, state: { user: 'bob', hits: 1 } });
+    const status = t.runtime.status('session:bob');
+    expect(status).toEqual({
+      name: 'session:bob', type: 'session', status: 'running', mailbox: 0, processed: 2, errors: 0, restarts: 0,
+      stuck: false, state: { user: 'bob', hits: 1 }, lastError: undefined, uptimeMs: status.uptimeMs,
+    });
+    expect(status.uptimeMs).toBeGreaterThanOrEqual(0);
     await expect(t.runtime.start(Session, { name: 'session:ann', args: { user: 'x' } })).rejects.toBeInstanceOf(AlreadyStartedError);
     const unknown = await t.runtime.start('Nope', { name: 'n' }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(UnknownTypeError);
