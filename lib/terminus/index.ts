@@ -1,0 +1,1 @@
+export { GenServerHealthIndicator, type GenServerHealthOptions } from './genserver.health-indicator.js';
