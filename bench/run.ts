@@ -7,6 +7,7 @@ import { BaselineActor } from './baseline-actor.js';
 import { BenchCounter, BenchModule, counterHandler } from './bench.processes.js';
 import { httpOverhead } from './http-overhead.js';
 import { stateThroughput } from './state-throughput.js';
+import { telemetryOverhead } from './telemetry-overhead.js';
 import { collectGarbage, compare, nowMs, percentile, timed } from './measure.js';
 
 const INC = { type: 'inc' };
@@ -155,6 +156,8 @@ async function main() {
   const e = await httpOverhead(5000);
   log('(g) casts with a state store…');
   const g = await stateThroughput(100_000);
+  log('(h) telemetry overhead…');
+  const h = await telemetryOverhead(100_000);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -191,6 +194,18 @@ ones coalescing while a write is in flight (group commit).
 | store, policy | with store | no store | ratio |
 |---|---:|---:|---:|
 ${g.map((r) => `| ${r.label} | ${fmt(r.withStore)} msg/s | ${fmt(r.without)} msg/s | ${pct(r.withStore, r.without)} |`).join('\n')}
+
+### (h) Telemetry: 100 000 casts / calls, telemetry on against \`telemetry: false\` (the core figure)
+
+| | telemetry on | core | ratio | target |
+|---|---:|---:|---:|---|
+| casts, no SDK registered | ${fmt(h.noSdk.casts)} msg/s | ${fmt(h.noSdk.coreCasts)} msg/s | ${pct(h.noSdk.casts, h.noSdk.coreCasts)} | within 3%: ${met(h.noSdk.casts >= 0.97 * h.noSdk.coreCasts)} |
+| calls, no SDK registered | ${fmt(h.noSdk.calls)} calls/s | ${fmt(h.noSdk.coreCalls)} calls/s | ${pct(h.noSdk.calls, h.noSdk.coreCalls)} | within 3%: ${met(h.noSdk.calls >= 0.97 * h.noSdk.coreCalls)} |
+| casts, SDK with a no-op exporter | ${fmt(h.sdk.casts)} msg/s | ${fmt(h.sdk.coreCasts)} msg/s | ${pct(h.sdk.casts, h.sdk.coreCasts)} | — |
+| calls, SDK with a no-op exporter | ${fmt(h.sdk.calls)} calls/s | ${fmt(h.sdk.coreCalls)} calls/s | ${pct(h.sdk.calls, h.sdk.coreCalls)} | — |
+
+With no SDK the hot path tests one boolean per message. With an SDK every handled message gets a
+span (and the sender's context is injected into its envelope), plus counter and histogram records.
 
 Linearity: per message, draining a backlog of 1 000 000 casts runs at ${pct(a1m.ours, a100k.ours)} of the rate for
 100 000 (a queue that dequeues with \`Array.shift\` falls far below 10% here). Starting a process (Nest

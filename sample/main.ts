@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { startTracing } from './tracing.js';
 
 async function bootstrap() {
+  startTracing();
   const app = await NestFactory.create(AppModule);
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);

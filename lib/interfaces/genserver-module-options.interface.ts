@@ -29,6 +29,11 @@ export interface GenServerModuleOptions {
    * closes the app gracefully); `'keep'` leaves the app running with no processes.
    */
   onRootFailure?: 'shutdown' | 'keep';
+  /**
+   * Report spans and metrics to an OpenTelemetry SDK when one is registered (true). With false the
+   * runtime never looks for one.
+   */
+  telemetry?: boolean;
   /** Time source of restart-intensity windows (`Date.now`); tests pass a controllable one. */
   clock?: Clock;
   /**

@@ -127,7 +127,7 @@ export class GenServerKernel implements ProcessHost {
   /** Stops the deadline timers; calls still waiting get `ProcessStoppedError`. */
   /** Looks for a registered OpenTelemetry SDK now and every second after. */
   startTelemetry(): void {
-    this.telemetry.start();
+    if (this.options.telemetry !== false) this.telemetry.start();
   }
 
   closeCalls(): void {
