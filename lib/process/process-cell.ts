@@ -146,7 +146,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       stuck: this.stuck,
       state: this.presentState(),
       lastError: this.lastError,
-      uptimeMs: this.instance && this.startedAt > 0 ? Date.now() - this.startedAt : 0,
+      uptimeMs: this.uptimeMs(),
     };
   }
 
@@ -159,7 +159,15 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
       restarts: this.restarts,
       mailbox: this.mailbox.length,
       stuck: this.stuck,
+      processed: this.processed,
+      errors: this.errors,
+      lastError: this.lastError,
+      uptimeMs: this.uptimeMs(),
     };
+  }
+
+  private uptimeMs(): number {
+    return this.instance && this.startedAt > 0 ? Date.now() - this.startedAt : 0;
   }
 
   /** Stuck: work waited through a whole heartbeat and nothing was handled (see `SupervisorSpec.heartbeatMs`). */

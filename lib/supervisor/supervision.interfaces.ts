@@ -101,5 +101,10 @@ export interface TreeNode {
   /** Messages waiting (processes only). */
   readonly mailbox?: number;
   readonly stuck?: boolean;
+  /** Processes only: the same figures as `runtime.status`. */
+  readonly processed?: number;
+  readonly errors?: number;
+  readonly lastError?: string;
+  readonly uptimeMs?: number;
   readonly children?: readonly TreeNode[];
 }
