@@ -254,6 +254,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     const envelope = this.current;
     this.current = null;
     if (!envelope) return;
+    this.endTrace('timeout', new Error(`handler abandoned after shutdownMs (${this.options.shutdownMs} ms)`));
     if (envelope.kind === 'call') {
       this.host.fail(envelope.from as From, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`));
     } else {
@@ -557,12 +558,15 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     this.timers?.cancelAll();
     this.timers = null;
     if (instance && runTerminate) {
-      const terminated = this.host.telemetry.lifecycle('terminate', { name: this.name, type: this.type.typeName }, async () => instance.terminate(reason)).catch((error: unknown) => {
+      const span = this.host.telemetry.lifecycleSpan('terminate', { name: this.name, type: this.type.typeName });
+      let failure: unknown;
+      const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+        failure = error;
         Logger.error(`terminate() threw: ${String(error)}`, error instanceof Error ? error.stack : undefined, this.name);
       });
-      if (!(await settleWithin(terminated, this.options.shutdownMs))) {
-        Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
-      }
+      const finished = await settleWithin(terminated, this.options.shutdownMs);
+      if (!finished) Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
+      span?.end(!finished ? 'timeout' : failure === undefined ? 'ok' : 'error', failure);
     }
     this.host.failDeferred(this.name, isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason));
     if (instance) this.host.down(this.name, reason);

@@ -67,7 +67,9 @@ export class GenServerKernel implements ProcessHost {
   });
   private readonly monitors = new MonitorTable((watcher, payload) => {
     const { envelope, refused } = this.info(watcher, payload);
-    if (refused) this.emit({ type: 'dead-letter', name: watcher, at: Date.now(), reason: refused.name, envelope });
+    if (!refused) return;
+    this.telemetry.deadLetter(refused.name);
+    this.emit({ type: 'dead-letter', name: watcher, at: Date.now(), reason: refused.name, envelope });
   });
 
   constructor(
@@ -144,7 +146,7 @@ export class GenServerKernel implements ProcessHost {
     if (invalid) return Promise.reject(invalid);
     const call = this.calls.create(to, chain === undefined ? null : chain[chain.length - 1]!, timeout);
     const refused = this.router.route(
-      this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, chain),
+      this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, chain, this.traceCarrier()),
     );
     if (refused) return Promise.reject(refused);
     this.calls.track(call);
@@ -155,7 +157,7 @@ export class GenServerKernel implements ProcessHost {
     const type = messageTypeOf(payload);
     const invalid = this.checkData(to, 'payload', type, payload);
     if (invalid) return Promise.reject(invalid);
-    const refused = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined));
+    const refused = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined, this.traceCarrier()));
     return refused ? Promise.reject(refused) : RESOLVED;
   }
 
@@ -210,6 +212,11 @@ export class GenServerKernel implements ProcessHost {
     this.registry.delete(name);
   }
 
+  /** The sender's trace context, when an SDK is registered (a boolean test otherwise). */
+  private traceCarrier(): Record<string, string> | undefined {
+    return this.telemetry.tracing ? this.telemetry.carrier() : undefined;
+  }
+
   private envelope(
     kind: MessageKind,
     to: string,
@@ -218,7 +225,7 @@ export class GenServerKernel implements ProcessHost {
     payload: unknown,
     deadline: number | undefined,
     chain: readonly string[] | undefined,
-    trace: Record<string, string> | undefined = this.telemetry.tracing ? this.telemetry.carrier() : undefined,
+    trace: Record<string, string> | undefined,
   ): Envelope {
     return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace };
   }

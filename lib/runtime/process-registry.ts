@@ -24,9 +24,11 @@ export class ProcessRegistry {
     return [...this.cells.keys()];
   }
 
-  /** Each process's mailbox length. */
-  *mailboxes(): Generator<readonly [string, number]> {
-    for (const [name, cell] of this.cells) yield [name, cell.queued] as const;
+  /** Messages waiting, summed per process type. */
+  mailboxes(): [string, number][] {
+    const byType = new Map<string, number>();
+    for (const cell of this.cells.values()) byType.set(cell.type.typeName, (byType.get(cell.type.typeName) ?? 0) + cell.queued);
+    return [...byType];
   }
 
   /** Newest first: the order processes stop in. */

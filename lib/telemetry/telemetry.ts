@@ -33,6 +33,7 @@ export interface MessageTrace {
 
 /** Live figures the observable instruments read. */
 export interface TelemetrySource {
+  /** Messages waiting, summed per process type (bounded: one series per type, not per process). */
   mailboxes(): Iterable<readonly [string, number]>;
   liveProcesses(): number;
 }
@@ -45,7 +46,9 @@ export interface TelemetrySource {
 export class Telemetry {
   tracing = false;
   metering = false;
-  private readonly tracer = trace.getTracer(SCOPE);
+  private tracer = trace.getTracer(SCOPE);
+  private tracerProvider: object | null = null;
+  private meterProvider: object | null = null;
   private instruments: { messages: Counter; duration: Histogram; restarts: Counter; deadLetters: Counter } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -66,7 +69,7 @@ export class Telemetry {
   carrier(): Record<string, string> | undefined {
     const active = context.active();
     if (trace.getSpan(active) === undefined) return undefined;
-    const carrier: Record<string, string> = { [ENQUEUED_AT]: String(Date.now()) };
+    const carrier: Record<string, string> = {};
     propagation.inject(active, carrier);
     return carrier;
   }
@@ -75,12 +78,15 @@ export class Telemetry {
   linkCarrier(): Record<string, string> | undefined {
     const inner = this.carrier();
     if (!inner) return undefined;
-    return Object.fromEntries(Object.entries(inner).map(([key, value]) => [key === ENQUEUED_AT ? key : LINK_PREFIX + key, value]));
+    return Object.fromEntries(Object.entries(inner).map(([key, value]) => [LINK_PREFIX + key, value]));
   }
 
-  /** Notes the mailbox length an envelope found (only for traced envelopes). */
+  /** Notes when a traced envelope entered its mailbox, and the length it found there. */
   enqueued(envelope: Envelope, mailbox: number): void {
-    if (envelope.trace) (envelope.trace as Record<string, string>)[MAILBOX_AT_ENQUEUE] = String(mailbox);
+    const carrier = envelope.trace as Record<string, string> | undefined;
+    if (!carrier) return;
+    carrier[ENQUEUED_AT] = String(Date.now());
+    carrier[MAILBOX_AT_ENQUEUE] = String(mailbox);
   }
 
   /** Starts the span of a handled message; returns the context to run the handler in. */
@@ -129,31 +135,46 @@ export class Telemetry {
       }
       span.end();
     }
-    if (this.instruments) {
+    if (this.instruments && message.startedAt > 0) {
       const attributes = { 'genserver.message.kind': message.kind, 'genserver.outcome': outcome, 'genserver.process.type': message.processType };
       this.instruments.messages.add(1, attributes);
       this.instruments.duration.record(performance.now() - message.startedAt, { 'genserver.message.kind': message.kind, 'genserver.process.type': message.processType });
     }
   }
 
-  /** Runs a lifecycle step (`init`, `terminate`, `restart`) in a span of its own. */
-  async lifecycle<T>(step: 'init' | 'terminate' | 'restart', process: { name: string; type: string }, run: () => Promise<T>): Promise<T> {
-    if (!this.tracing) return run();
-    const span = this.tracer.startSpan(`genserver.${step}`, {
-      attributes: { 'genserver.process.name': process.name, 'genserver.process.type': process.type },
-    });
+  /**
+   * Runs a lifecycle step in a span of its own. `init` is a child of whatever started the process
+   * (a request that called `start`, or the restart span); a restart begins a trace of its own.
+   */
+  async lifecycle<T>(step: 'init' | 'restart', process: { name: string; type: string }, run: () => Promise<T>): Promise<T> {
+    const span = this.lifecycleSpan(step, process);
+    if (!span) return run();
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), run);
-      span.setAttribute('genserver.outcome', 'ok');
+      const result = await context.with(trace.setSpan(context.active(), span.span), run);
+      span.end('ok');
       return result;
     } catch (error) {
-      span.setAttribute('genserver.outcome', 'error');
-      if (error instanceof Error) span.recordException(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
+      span.end('error', error);
       throw error;
-    } finally {
-      span.end();
     }
+  }
+
+  /** A lifecycle span the caller ends (for `terminate`, which may be abandoned at `shutdownMs`). */
+  lifecycleSpan(step: 'init' | 'restart' | 'terminate', process: { name: string; type: string }): { span: Span; end(outcome: Outcome, error?: unknown): void } | undefined {
+    if (!this.tracing) return undefined;
+    const parent = step === 'init' ? context.active() : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(`genserver.${step}`, { attributes: { 'genserver.process.name': process.name, 'genserver.process.type': process.type } }, parent);
+    return {
+      span,
+      end(outcome: Outcome, error?: unknown) {
+        span.setAttribute('genserver.outcome', outcome);
+        if (outcome !== 'ok') {
+          if (error instanceof Error) span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error ?? outcome) });
+        }
+        span.end();
+      },
+    };
   }
 
   restarted(processType: string): void {
@@ -166,10 +187,24 @@ export class Telemetry {
 
   /** Checks whether an SDK has registered providers since the last look. */
   refresh(): void {
-    this.tracing = isRegistered((trace.getTracerProvider() as { getDelegate?: () => object }).getDelegate?.() ?? trace.getTracerProvider(), 'NoopTracerProvider');
-    const meterProvider = metrics.getMeterProvider();
-    this.metering = isRegistered(meterProvider, 'NoopMeterProvider');
-    if (this.metering && !this.instruments) this.createInstruments();
+    try {
+      const tracerProvider = trace.getTracerProvider() as { getDelegate?: () => object };
+      this.tracing = isRegistered(tracerProvider.getDelegate?.() ?? tracerProvider, 'NoopTracerProvider');
+      // A provider registered (or replaced) since the last look gets a tracer of its own.
+      if (tracerProvider !== this.tracerProvider) {
+        this.tracerProvider = tracerProvider;
+        this.tracer = trace.getTracer(SCOPE);
+      }
+      const meterProvider = metrics.getMeterProvider();
+      this.metering = isRegistered(meterProvider, 'NoopMeterProvider');
+      if (meterProvider !== this.meterProvider) {
+        this.meterProvider = meterProvider;
+        this.instruments = null;
+      }
+      if (this.metering && !this.instruments) this.createInstruments();
+    } catch {
+      this.tracing = this.metering = false;
+    }
   }
 
   private createInstruments(): void {
@@ -181,9 +216,9 @@ export class Telemetry {
       deadLetters: meter.createCounter('genserver.dead_letters', { description: 'Messages published as dead letters' }),
     };
     meter
-      .createObservableGauge('genserver.mailbox.length', { description: 'Messages waiting, per process' })
+      .createObservableGauge('genserver.mailbox.length', { description: 'Messages waiting, per process type' })
       .addCallback((result) => {
-        for (const [name, length] of this.source.mailboxes()) result.observe(length, { 'genserver.process.name': name });
+        for (const [type, length] of this.source.mailboxes()) result.observe(length, { 'genserver.process.type': type });
       });
     meter
       .createObservableGauge('genserver.processes', { description: 'Live processes' })
@@ -192,5 +227,5 @@ export class Telemetry {
 }
 
 function isRegistered(provider: object, noopName: string): boolean {
-  return provider.constructor.name !== noopName;
+  return provider.constructor?.name !== noopName;
 }

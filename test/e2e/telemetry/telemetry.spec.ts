@@ -141,6 +141,10 @@ describe('OpenTelemetry', () => {
   });
 
   it('records a crash and a watchdog timeout on the span, and spans for restart and init', async () => {
+    await tracer().startActiveSpan('earlier job', async (job) => {
+      await runtime.cast('a', { type: 'note' }); // wakes a's mailbox inside this span
+      job.end();
+    });
     await runtime.cast('a', { type: 'crash' });
     await runtime.call('b', { type: 'slow' }).catch(() => undefined);
     await sleep(30);
@@ -150,7 +154,11 @@ describe('OpenTelemetry', () => {
     expect(crashed.events.map((e) => e.name)).toContain('exception');
     const timedOut = spansNamed('genserver.call').find((s) => s.attributes['genserver.process.name'] === 'b')!;
     expect(timedOut.attributes['genserver.outcome']).toBe('timeout');
-    expect(spansNamed('genserver.restart').map((s) => s.attributes['genserver.process.name']).sort()).toEqual(['a', 'b']);
+    const restarts = spansNamed('genserver.restart');
+    expect(restarts.map((s) => s.attributes['genserver.process.name']).sort()).toEqual(['a', 'b']);
+    // A restart starts a trace of its own: it is not filed under whoever last woke the mailbox.
+    expect(restarts.map(parentOf)).toEqual([undefined, undefined]);
+    expect(spansNamed('genserver.terminate').map(parentOf).every((p) => p === undefined)).toBe(true);
     expect(spansNamed('genserver.init').length).toBeGreaterThanOrEqual(2);
     expect(spansNamed('genserver.terminate').length).toBeGreaterThanOrEqual(2);
   });
@@ -167,7 +175,8 @@ describe('OpenTelemetry', () => {
     expect(delta('genserver.restarts', { 'genserver.process.type': 'A' })).toBe(1);
     expect(delta('genserver.dead_letters', { 'genserver.dead_letter.reason': 'crashed' })).toBe(1);
     expect(sum(after, 'genserver.processes', {})).toBe(2);
-    expect(points(after, 'genserver.mailbox.length').map((p) => p.attributes['genserver.process.name']).sort()).toEqual(['a', 'b']);
+    // One series per process type, not per process: names of sessions would be unbounded.
+    expect(points(after, 'genserver.mailbox.length').map((p) => p.attributes['genserver.process.type']).sort()).toEqual(['A', 'B']);
     const durations = points(after, 'genserver.handler.duration') as DataPoint<Histogram>[];
     expect(durations.reduce((n, p) => n + p.value.count, 0)).toBeGreaterThan(0);
   });
