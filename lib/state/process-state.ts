@@ -57,8 +57,12 @@ export class ProcessState {
       record = await store.load(name);
     } catch (error) {
       if (!(error instanceof CorruptStateError)) throw error;
-      Logger.error(`${error.message}; moved aside, starting from init()`, undefined, name);
-      await store.moveAside(name, error.reason);
+      if (store.moveAside) {
+        Logger.error(`${error.message}; moved aside, starting from init()`, undefined, name);
+        await store.moveAside(name, error.reason);
+      } else {
+        Logger.error(`${error.message}; the store cannot move it aside, so the next checkpoint will replace it; starting from init()`, undefined, name);
+      }
       this.host.emit({ type: 'state-corrupt', name, at: Date.now(), reason: error.reason });
       record = undefined;
     }

@@ -22,8 +22,11 @@ export interface StateStore {
   delete(name: string): Promise<void>;
   /** Names that have a record. */
   list(): Promise<string[]>;
-  /** Moves an unreadable record out of the way (kept for inspection, not deleted). */
-  moveAside(name: string, reason: string): Promise<void>;
+  /**
+   * Moves an unreadable record out of the way (kept for inspection, not deleted). Optional: a
+   * store without it keeps the record where it is until the next checkpoint overwrites it.
+   */
+  moveAside?(name: string, reason: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -11,7 +11,9 @@ import {
   ProcessInitError,
   StateMigrationError,
   StateVersionError,
+  CorruptStateError,
   type CrashedEvent,
+  type StateStore,
 } from 'nestjs-genserver';
 import { bootApp, gate, nextEvent, sleep } from '../../support/app.js';
 import { ControlledStore, DurableCounter } from '../../support/stateful.js';
@@ -259,5 +261,21 @@ describe('found in review', () => {
     expect(JSON.stringify(u.events) + JSON.stringify(u.logger.lines)).not.toContain('sk-live-SECRET');
     expect(u.events.find((e) => e.type === 'state-corrupt')).toMatchObject({ reason: 'not valid JSON' });
     await u.close();
+  });
+
+  it('starts from init when a store without moveAside cannot read a record, and says the record stays until replaced', async () => {
+    const minimal: StateStore = {
+      load: async (name) => {
+        throw new CorruptStateError(name, 'not valid JSON');
+      },
+      save: async () => undefined,
+      delete: async () => undefined,
+      list: async () => [],
+      close: async () => undefined,
+    };
+    const t = await bootApp([DurableCounter], underRoot({ name: 'c', type: DurableCounter }, { stateStore: minimal }));
+    expect(await t.runtime.call('c', { type: 'get' })).toEqual({ n: 0, label: 'fresh' });
+    expect(t.logger.at('error').some((l) => /cannot move it aside, so the next checkpoint will replace it/.test(l.message))).toBe(true);
+    await t.close();
   });
 });
