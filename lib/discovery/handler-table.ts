@@ -32,9 +32,4 @@ export class HandlerTable {
     const handlers = this.kinds[kind];
     return (type === undefined ? undefined : handlers.exact.get(type)) ?? handlers.catchAll;
   }
-
-  /** Patterns per kind, for docs, errors and introspection. */
-  patterns(kind: MessageKind): string[] {
-    return [...this.kinds[kind].exact.keys()];
-  }
 }

@@ -32,8 +32,6 @@ export const messages = {
     `dynamic supervisor "${supervisor}" already has its maximum of ${max} children`,
   noSuchSupervisor: (supervisor: string, known: readonly string[]) =>
     `no supervisor is named "${supervisor}"; supervisors: ${known.join(', ')}`,
-  notDynamic: (supervisor: string) =>
-    `supervisor "${supervisor}" is not a dynamic supervisor: start children under a DynamicSupervisor, or list them in its spec`,
   rootFailed: (root: string, reason: string) =>
     `root supervisor "${root}" reached its restart intensity (${reason}); the runtime has stopped`,
   invalidSupervision: (path: string, problem: string) => `supervision spec at ${path}: ${problem}`,

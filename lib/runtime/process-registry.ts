@@ -31,11 +31,6 @@ export class ProcessRegistry {
     return [...byType];
   }
 
-  /** Newest first: the order processes stop in. */
-  newestFirst(): ProcessCell[] {
-    return [...this.cells.values()].reverse();
-  }
-
   get size(): number {
     return this.cells.size;
   }

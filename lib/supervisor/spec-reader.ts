@@ -1,7 +1,7 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
-import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
+import type { CheckpointPolicy } from '../state/state-store.interface.js';
 import type {
   BackoffSpec,
   ChildSpec,
@@ -95,7 +95,6 @@ export class SpecReader {
       backoff: this.backoff(spec.backoff, `${path}.backoff`),
       heartbeatMs: this.ms(spec.heartbeatMs, `${path}.heartbeatMs`) ?? DEFAULT_HEARTBEAT_MS,
       restart: this.restart(spec.restart, `${path}.restart`) ?? 'permanent',
-      stateStore: spec.stateStore as StateStoreSpec | undefined,
     };
   }
 

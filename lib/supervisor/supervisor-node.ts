@@ -20,8 +20,6 @@ export interface ResolvedSupervisor {
   /** Its own restart type, as a child of its parent. */
   readonly restart: RestartType;
   readonly maxChildren: number;
-  /** Its own `stateStore` (the inherited one is worked out when the tree is built). */
-  readonly stateStore: StateStoreSpec | undefined;
 }
 
 /** What a supervisor needs from the runtime around it. */
@@ -195,12 +193,6 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       // A child that has just stopped is still in the list until its removal returns.
       children: this.children.map((child) => child.tree()).filter((node) => node.status !== 'stopped'),
     };
-  }
-
-  /** Every supervisor of this subtree, this one first. */
-  *supervisors(): Generator<SupervisorNode> {
-    yield this;
-    for (const child of this.children) if (child instanceof SupervisorNode) yield* child.supervisors();
   }
 
   private async handleExit(child: SupervisedChild, generation: number, reason: ExitReason): Promise<void> {
