@@ -17,3 +17,5 @@ export * from './topology.error.js';
 export * from './corrupt-state.error.js';
 export * from './state-version.error.js';
 export * from './state-migration.error.js';
+export * from './invalid-option.error.js';
+export { describeValue, describeCause } from './describe-value.js';

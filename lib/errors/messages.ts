@@ -1,4 +1,6 @@
 // Every error text in one place, so tests and docs can quote them.
+import { describeCause, describeValue } from './describe-value.js';
+
 export const messages = {
   callTimedOut: (process: string, timeoutMs: number) =>
     `call to process "${process}" timed out after ${timeoutMs} ms`,
@@ -21,11 +23,12 @@ export const messages = {
     `${what} for process "${process}" (${describeType(messageType)}) must be plain data, got ${found}`,
   duplicateHandler: (className: string, kind: string, pattern: string | undefined) =>
     `${className} declares two @Handle${capitalize(kind)} handlers for ${pattern === undefined ? 'the catch-all' : `"${pattern}"`}`,
-  invalidName: (name: unknown) => `a process name must be a non-empty string, got ${JSON.stringify(name)}`,
+  invalidName: (name: unknown) => `a process name must be a non-empty string, got ${describeValue(name)}`,
+  invalidOption: (option: string, value: unknown, expected: string) => `${option} must be ${expected}, got ${describeValue(value)}`,
   invalidTimeout: (what: string, value: unknown) =>
-    `${what} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+    `${what} must be a finite number of milliseconds >= 0, got ${describeValue(value)}`,
   invalidCount: (what: string, value: unknown, min: number) =>
-    `${what} must be a whole number >= ${min}, got ${String(value)}`,
+    `${what} must be a whole number >= ${min}, got ${describeValue(value)}`,
   abandoned: (process: string, what: string, ms: number) =>
     `process "${process}": ${what} did not finish within shutdownMs (${ms} ms); the instance is abandoned`,
   maxChildren: (supervisor: string, max: number) =>
@@ -44,19 +47,15 @@ export const messages = {
   stateTooNew: (process: string, recordVersion: number, codeVersion: number) =>
     `stored state of process "${process}" has version ${recordVersion}, newer than the code's stateVersion ${codeVersion}; the record is left untouched`,
   stateMigrationFailed: (process: string, from: number, to: number, cause: unknown) =>
-    `state of process "${process}" could not be migrated from version ${from} to ${to}: ${cause instanceof Error ? cause.message : String(cause)}; the record is left untouched`,
+    `state of process "${process}" could not be migrated from version ${from} to ${to}: ${describeCause(cause)}; the record is left untouched`,
   stateNotSerializable: (process: string, cause: unknown) =>
-    `state of process "${process}" cannot be checkpointed: ${cause instanceof Error ? cause.message : String(cause)}`,
+    `state of process "${process}" cannot be checkpointed: ${describeCause(cause)}`,
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };
 
 function describeType(messageType: string | undefined): string {
   return messageType === undefined ? 'a message without a "type"' : `message "${messageType}"`;
-}
-
-function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function capitalize(kind: string): string {

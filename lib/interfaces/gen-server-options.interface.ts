@@ -30,6 +30,8 @@ export interface GenServerOptions extends PersistenceOptions {
   shutdownMs?: number;
   /** A handler running longer is a crash with reason `'handler_timeout'` (default: no limit). */
   handlerTimeoutMs?: number;
+  /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
+  initTimeoutMs?: number;
   /** Version of the state's shape; a stored record of an older version goes through `migrateState` (1). */
   stateVersion?: number;
   /** State keys whose values never reach status, logs or events (any depth); or define `formatState`. */

@@ -10,6 +10,8 @@ export interface GenServerModuleOptions {
   callTimeout?: number;
   /** Default mailbox bound of every process (unbounded). */
   maxMailbox?: number;
+  /** Default `initTimeoutMs` of every process: `init` running longer fails the start (5000). `Infinity` waits for ever. */
+  initTimeoutMs?: number;
   /**
    * A topology to read the options from: a YAML file path or an object of the same shape (see
    * README, "Topology"). Options given here beside it take precedence over the topology's.

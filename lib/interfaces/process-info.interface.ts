@@ -47,6 +47,8 @@ export interface StartOptions extends PersistenceOptions {
   maxMailbox?: number;
   shutdownMs?: number;
   handlerTimeoutMs?: number;
+  /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
+  initTimeoutMs?: number;
 }
 
 /** Options of a single `call`. */

@@ -42,6 +42,8 @@ export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOption
   shutdownMs?: number;
   /** A handler running longer is treated as a crash with reason `'handler_timeout'` (default: none). */
   handlerTimeoutMs?: number;
+  /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
+  initTimeoutMs?: number;
 }
 
 /** A supervisor: restarts its children by `strategy`, and fails to its parent when they crash too often. */
