@@ -12,4 +12,6 @@ export interface GenServerType {
   readonly handlers: HandlerTable;
   /** ModuleRef of the module that provides the class: each incarnation is built in its scope. */
   readonly moduleRef: ModuleRef;
+  /** Name of the Nest module that provides it, to tell same-named classes apart in errors. */
+  readonly moduleName?: string;
 }

@@ -41,6 +41,7 @@ export class GenServerExplorer implements OnModuleInit {
         options,
         handlers: this.accessor.getHandlers(cls),
         moduleRef: this.moduleRefOf(wrapper),
+        moduleName: wrapper.host?.name,
       };
       this.kernel.registerType(type);
       if (options.name !== undefined) this.named.push(type);

@@ -18,4 +18,5 @@ export * from './corrupt-state.error.js';
 export * from './state-version.error.js';
 export * from './state-migration.error.js';
 export * from './invalid-option.error.js';
+export * from './supervisor-unavailable.error.js';
 export { describeValue, describeCause } from './describe-value.js';

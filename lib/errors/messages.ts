@@ -15,12 +15,18 @@ export const messages = {
   alreadyStarted: (process: string) => `a process named "${process}" is already running`,
   mailboxFull: (process: string, max: number) =>
     `mailbox of process "${process}" is full (${max} messages waiting)`,
+  initTimedOut: (process: string, ms: number) =>
+    `process "${process}": init() did not finish within initTimeoutMs (${ms} ms); the start fails with reason init_timeout`,
   initFailed: (process: string, cause: unknown) =>
     `process "${process}" failed in init(): ${describeCause(cause)}`,
   unknownType: (type: string, known: readonly string[]) =>
     `"${type}" is not a registered @GenServer type; registered: ${known.length ? known.join(', ') : '(none)'}`,
   invalidPayload: (process: string, what: string, messageType: string | undefined, found: string) =>
     `${what} for process "${process}" (${describeType(messageType)}) must be plain data, got ${found}`,
+  duplicateTypeName: (typeName: string, first: string, second: string) =>
+    `two @GenServer classes answer to the type name "${typeName}": ${first} and ${second}; give one a distinct name with @GenServer({ type: '…' }) and refer to it by that name`,
+  supervisorUnavailable: (supervisor: string, status: string) =>
+    `supervisor "${supervisor}" takes no new children now: it ${status === 'restarting' ? 'is restarting its children; try again once it has' : status === 'failed' ? 'has given up (restart intensity reached)' : `is ${status}`}`,
   duplicateHandler: (className: string, kind: string, pattern: string | undefined) =>
     `${className} declares two @Handle${capitalize(kind)} handlers for ${pattern === undefined ? 'the catch-all' : `"${pattern}"`}`,
   invalidName: (name: unknown) => `a process name must be a non-empty string, got ${describeValue(name)}`,

@@ -1,4 +1,5 @@
-import type { RestartType } from '../supervisor/supervision.interfaces.js';
+import type { RestartType } from '../genserver.types.js';
+export type { CallOptions } from '../genserver.types.js';
 import type { PersistenceOptions } from './gen-server-options.interface.js';
 
 /** Lifecycle states a process goes through, in order; `restarting` may repeat. */
@@ -49,10 +50,4 @@ export interface StartOptions extends PersistenceOptions {
   handlerTimeoutMs?: number;
   /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
   initTimeoutMs?: number;
-}
-
-/** Options of a single `call`. */
-export interface CallOptions {
-  /** Ms to wait for the reply; the module's `callTimeout` when left out. */
-  timeout?: number;
 }

@@ -1,21 +1,42 @@
-/**
- * Why a process ended. `'normal'`, `'shutdown'` and `{ shutdown: string }` are orderly exits;
- * anything else (an `Error` thrown by a handler, any other string) is a crash.
- */
-export type ExitReason = string | { shutdown: string } | Error;
+import { describeCause } from '../errors/describe-value.js';
+import type { ExitReason } from '../genserver.types.js';
+export type { ExitReason } from '../genserver.types.js';
 
 /** True for the reasons OTP treats as orderly: no restart of transient children, no error log. */
 export function isNormalExit(reason: ExitReason): boolean {
-  return (
-    reason === 'normal' ||
-    reason === 'shutdown' ||
-    (typeof reason === 'object' && !(reason instanceof Error) && typeof reason.shutdown === 'string')
-  );
+  if (reason === 'normal' || reason === 'shutdown') return true;
+  try {
+    return reason !== null && typeof reason === 'object' && !(reason instanceof Error) && typeof reason.shutdown === 'string';
+  } catch {
+    return false;
+  }
 }
 
-/** One-line text of a reason, for errors, logs and events. */
+/** One-line text of a reason, for errors, logs and events. Never throws. */
 export function describeReason(reason: ExitReason): string {
-  if (typeof reason === 'string') return reason;
-  if (reason instanceof Error) return reason.message;
-  return `shutdown: ${reason.shutdown}`;
+  try {
+    if (reason !== null && typeof reason === 'object' && !(reason instanceof Error) && typeof reason.shutdown === 'string') {
+      return `shutdown: ${reason.shutdown}`;
+    }
+  } catch {
+    // a reason whose fields cannot be read is described as a value below
+  }
+  return describeCause(reason);
+}
+
+/**
+ * A reason as a caller hands it over (`runtime.stop`, `this.stop`), made one the runtime can hold:
+ * `null` and `undefined` mean `'normal'`; strings, errors and `{ shutdown }` stay as they are;
+ * any other value is a crash whose reason is that value's description.
+ */
+export function exitReasonOf(value: unknown): ExitReason {
+  if (value === null || value === undefined) return 'normal';
+  if (typeof value === 'string') return value;
+  try {
+    if (value instanceof Error) return value;
+    if (typeof value === 'object' && typeof (value as { shutdown?: unknown }).shutdown === 'string') return value as { shutdown: string };
+  } catch {
+    // fall through: described below
+  }
+  return describeCause(value);
 }

@@ -1,7 +1,6 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
-import type { CallOptions } from '../interfaces/process-info.interface.js';
-import type { ExitReason } from './exit-reason.js';
+import type { CallOptions, ExitReason } from '../genserver.types.js';
 import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
 import type { TimerRef } from './timer-ref.js';
@@ -9,18 +8,18 @@ import type { TimerRef } from './timer-ref.js';
 /** @internal What a running instance is bound to; set by the runtime before `init`. */
 export const PROCESS_BINDING = Symbol('genserver:binding');
 
-/** @internal The runtime side of a process, as seen from its instance. */
+/** @internal The runtime side of a process, as seen from its instance: one per incarnation. */
 export interface ProcessBinding {
   readonly name: string;
-  sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef;
-  cancelTimer(owner: GenServerProcess, ref: TimerRef): boolean;
-  call<R>(owner: GenServerProcess, to: string, payload: unknown, options?: CallOptions): Promise<R>;
-  cast(owner: GenServerProcess, to: string, payload: unknown): Promise<void>;
-  reply(owner: GenServerProcess, from: From, value: unknown): void;
-  monitor(owner: GenServerProcess, name: string): MonitorRef;
-  demonitor(owner: GenServerProcess, ref: MonitorRef): boolean;
-  exit(owner: GenServerProcess, reason: ExitReason): void;
-  checkpoint(owner: GenServerProcess): void;
+  sendAfter(ms: number, payload: unknown): TimerRef;
+  cancelTimer(ref: TimerRef): boolean;
+  call<R>(to: string, payload: unknown, options?: CallOptions): Promise<R>;
+  cast(to: string, payload: unknown): Promise<void>;
+  reply(from: From, value: unknown): void;
+  monitor(name: string): MonitorRef;
+  demonitor(ref: MonitorRef): boolean;
+  exit(reason: unknown): void;
+  checkpoint(): void;
 }
 
 /**
@@ -65,27 +64,27 @@ export abstract class GenServerProcess<S = unknown> {
 
   /** Delivers `payload` to this process's `@HandleInfo` handlers after `ms` milliseconds. */
   sendAfter(ms: number, payload: unknown): TimerRef {
-    return this.binding().sendAfter(this, ms, payload);
+    return this.binding().sendAfter(ms, payload);
   }
 
   /** Cancels a `sendAfter` timer; false when it already fired or was cancelled. */
   cancelTimer(ref: TimerRef): boolean {
-    return this.binding().cancelTimer(this, ref);
+    return this.binding().cancelTimer(ref);
   }
 
   /** Calls another process and waits for its reply (see `GenServerRuntime.call`). */
   call<R = unknown>(name: string, payload: unknown, options?: CallOptions): Promise<R> {
-    return this.binding().call<R>(this, name, payload, options);
+    return this.binding().call<R>(name, payload, options);
   }
 
   /** Sends a fire-and-forget message to another process (or this one). */
   cast(name: string, payload: unknown): Promise<void> {
-    return this.binding().cast(this, name, payload);
+    return this.binding().cast(name, payload);
   }
 
   /** Answers a call whose handler returned `noReply()`. A reply to a call no longer waiting is dropped. */
   reply(from: From, value: unknown): void {
-    this.binding().reply(this, from, value);
+    this.binding().reply(from, value);
   }
 
   /**
@@ -94,12 +93,12 @@ export abstract class GenServerProcess<S = unknown> {
    * A monitor fires once; monitors end with the incarnation that made them.
    */
   monitor(name: string): MonitorRef {
-    return this.binding().monitor(this, name);
+    return this.binding().monitor(name);
   }
 
   /** Removes a monitor; false if it already fired or was removed. */
   demonitor(ref: MonitorRef): boolean {
-    return this.binding().demonitor(this, ref);
+    return this.binding().demonitor(ref);
   }
 
   /**
@@ -108,16 +107,17 @@ export abstract class GenServerProcess<S = unknown> {
    * crashes the process. To answer a call only once it is stored, use `durableReplies`.
    */
   checkpoint(): void {
-    this.binding().checkpoint(this);
+    this.binding().checkpoint();
   }
 
   /**
    * Ends this incarnation once the current handler returns (at once outside a handler), with
    * `terminate(reason)`; the supervisor then applies the child's restart type: `'normal'` is
    * restarted only for `permanent` children, a crash reason for `permanent` and `transient` ones.
+   * `null` and `undefined` mean `'normal'`.
    */
-  stop(reason: ExitReason = 'normal'): void {
-    this.binding().exit(this, reason);
+  stop(reason: ExitReason | null = 'normal'): void {
+    this.binding().exit(reason);
   }
 
   private binding(): ProcessBinding {

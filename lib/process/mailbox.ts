@@ -3,8 +3,13 @@ import { RingQueue } from './ring-queue.js';
 
 /** Who handles what a mailbox hands out: one message at a time. */
 export interface MailboxOwner<T> {
-  /** Runs one message; a returned promise holds the mailbox until it settles. Must not throw. */
+  /** Runs one message; a returned promise holds the mailbox until it settles. */
   receive(item: T): void | PromiseLike<unknown>;
+  /**
+   * The last-resort guard: `receive` threw or its promise rejected, which only a defect can
+   * cause. The owner answers the message and recovers; the mailbox goes on either way.
+   */
+  receiveFailed(item: T, error: unknown): void;
 }
 
 const RESOLVED = Promise.resolve();
@@ -103,12 +108,23 @@ export class Mailbox<T> implements Observer<T> {
         setImmediate(this.drainFn!);
         return;
       }
-      const result = this.owner.receive(this.queue.shift() as T);
-      if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') {
+      const item = this.queue.shift() as T;
+      let result: void | PromiseLike<unknown>;
+      try {
+        result = this.owner.receive(item);
+      } catch (error) {
+        this.owner.receiveFailed(item, error);
+        continue;
+      }
+      if (result !== undefined) {
         this.phase = Phase.Waiting;
         const turn = this.turn;
-        this.inFlight = Promise.resolve(result).then(() => {
+        const after = () => {
           if (turn === this.turn) this.afterAsync();
+        };
+        this.inFlight = Promise.resolve(result).then(after, (error: unknown) => {
+          this.owner.receiveFailed(item, error);
+          after();
         });
         return;
       }

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { armTimer } from '../common/duration.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
+import { describeCause, stackOf } from '../errors/describe-value.js';
 import type { GenServerError } from '../errors/genserver.error.js';
 import { MailboxFullError } from '../errors/mailbox-full.error.js';
 import { messages } from '../errors/messages.js';
@@ -7,32 +9,33 @@ import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { ProcessInitError } from '../errors/process-init.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnhandledMessageError } from '../errors/unhandled-message.error.js';
-import type { CallOptions, ProcessStatus, ProcessStatusName } from '../interfaces/process-info.interface.js';
+import type { ExitReason, RestartType } from '../genserver.types.js';
+import type { ProcessStatus, ProcessStatusName } from '../interfaces/process-info.interface.js';
 import type { Envelope } from '../runtime/envelope.js';
 import type { ChildParent, SupervisedChild } from '../supervisor/supervised-child.js';
-import type { RestartType, TreeNode } from '../supervisor/supervision.interfaces.js';
-import { describeReason, isNormalExit, type ExitReason } from './exit-reason.js';
-import type { From } from './from.js';
-import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from './gen-server-process.js';
-import { Mailbox, type MailboxOwner } from './mailbox.js';
-import { MonitorRef } from './monitor-ref.js';
-import { isNoReply } from './no-reply.js';
-import type { ProcessHost } from './process-host.js';
-import { settleWithin } from './settle-within.js';
-import { TimerRef } from './timer-ref.js';
-import { TimerTable } from './timer-table.js';
-import { context, type Context } from '@opentelemetry/api';
-import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
+import type { TreeNode } from '../supervisor/supervision.interfaces.js';
 import { ProcessState, type StateOwner } from '../state/process-state.js';
 import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import { describeReason, isNormalExit } from './exit-reason.js';
+import type { From } from './from.js';
+import { PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
+import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
+import { Incarnation, type IncarnationOwner } from './incarnation.js';
+import { Mailbox, type MailboxOwner } from './mailbox.js';
+import { isNoReply } from './no-reply.js';
+import type { ProcessPorts } from './process-ports.js';
+import { ProcessStats } from './process-stats.js';
+import { settleWithin } from './settle-within.js';
 
 /** How one process is supervised, resolved from its child spec, `@GenServer` options and defaults. */
 export interface ChildOptions {
   readonly restart: RestartType;
   readonly maxMailbox: number;
+  /** Durations: `Infinity` means no limit. */
   readonly shutdownMs: number;
-  readonly handlerTimeoutMs: number | undefined;
+  readonly handlerTimeoutMs: number;
+  readonly initTimeoutMs: number;
   /** Where its state is saved, if anywhere (the store is built on first use). */
   readonly store: Promise<StateStore> | null;
   readonly checkpoint: CheckpointPolicy;
@@ -40,59 +43,47 @@ export interface ChildOptions {
   readonly deleteStateOnStop: boolean;
 }
 
+/** Thrown inside `spawn` when `init` overran `initTimeoutMs`. */
+const INIT_TIMEOUT = 'init_timeout';
+
 /**
- * The slot a process lives in. It outlives each incarnation (instance): name, mailbox and
- * counters stay while instances come and go. It runs messages through the handler table, turns a
- * throwing handler into an exit reported to its supervisor, and carries out what the supervisor
- * decides: shut the incarnation down, start a fresh one, or leave for good.
+ * The slot a process lives in: its lifecycle as its supervisor drives it (start, shut down,
+ * restart, leave) and its mailbox. It outlives each incarnation: name, mailbox and figures stay
+ * while incarnations come and go. Handlers run through the `HandlerRunner`; what an instance
+ * reaches goes through its `Incarnation`, revoked when the incarnation ends.
  */
-export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, SupervisedChild, StateOwner {
+export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, StateOwner, IncarnationOwner, RunnerOwner {
   status: ProcessStatusName = 'starting';
   incarnation = 0;
-  processed = 0;
-  errors = 0;
-  restarts = 0;
-  /** Set by the supervisor's heartbeat while the mailbox has not moved for a whole beat. */
-  stuck = false;
   parent: ChildParent | null = null;
+  readonly stats = new ProcessStats();
 
-  private instance: GenServerProcess | null = null;
+  private live: Incarnation | null = null;
   private readonly mailbox: Mailbox<Envelope>;
-  private timers: TimerTable | null = null;
-  /** The envelope whose handler is running, if any. */
-  private current: Envelope | null = null;
+  private readonly runner: HandlerRunner;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
   private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
-  private processedAtLastBeat = -1;
-  private busyAtLastBeat = false;
+  private shuttingDown: Promise<void> | null = null;
   /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
   private halts = 0;
-  private shuttingDown: Promise<void> | null = null;
   /** Restore and checkpoints, when the process has a state store. */
   private readonly persistence: ProcessState | null;
-  /** Telemetry of the message being handled, when traced or metered. */
-  private currentTrace: MessageTrace | null = null;
-  /** The last crash's message, for status. */
-  private lastError: string | undefined = undefined;
-  /** When the running incarnation finished `init` (epoch ms). */
-  private startedAt = 0;
-  /** A handler called `this.stop(reason)`: the incarnation exits once that handler returns. */
-  private exitRequest: ExitReason | null = null;
 
   constructor(
     readonly name: string,
     readonly type: GenServerType,
     private readonly args: unknown,
     readonly options: ChildOptions,
-    private readonly host: ProcessHost,
+    readonly ports: ProcessPorts,
   ) {
-    this.mailbox = new Mailbox(this, host.drainBudget);
+    this.mailbox = new Mailbox(this, ports.drainBudget);
+    this.runner = new HandlerRunner(this, options.handlerTimeoutMs);
     this.persistence = options.store
-      ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, host)
+      ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, ports.outbox, ports.emit.bind(ports))
       : null;
   }
 
@@ -104,83 +95,53 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return this.options.restart;
   }
 
+  get restarts(): number {
+    return this.stats.restarts;
+  }
+
   /** Messages waiting in the mailbox. */
   get queued(): number {
     return this.mailbox.length;
   }
 
   get liveInstance(): GenServerProcess | null {
-    return this.instance;
+    return this.live?.instance ?? null;
   }
 
   /** Between handlers: no handler and no `init` running. */
   get atBoundary(): boolean {
-    return this.current === null && this.spawning === null;
+    return this.runner.current === null && this.spawning === null;
   }
 
   /** Whether the mailbox has work: a handler running or messages waiting. */
   get busy(): boolean {
-    return this.current !== null || this.mailbox.length > 0;
+    return this.runner.current !== null || this.mailbox.length > 0;
   }
 
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
   accept(envelope: Envelope): GenServerError | undefined {
     if (this.stopReason !== null) return new ProcessStoppedError(this.name, describeReason(this.stopReason));
-    if (this.mailbox.length >= this.options.maxMailbox) {
-      return new MailboxFullError(this.name, this.options.maxMailbox);
-    }
+    if (this.mailbox.length >= this.options.maxMailbox) return new MailboxFullError(this.name, this.options.maxMailbox);
     this.mailbox.next(envelope);
-    if (envelope.trace !== undefined) this.host.telemetry.enqueued(envelope, this.mailbox.length);
+    if (envelope.trace !== undefined) this.ports.telemetry.enqueued(envelope, this.mailbox.length);
     return undefined;
   }
 
   snapshot(): ProcessStatus {
-    return {
-      name: this.name,
-      type: this.type.typeName,
-      status: this.status,
-      mailbox: this.mailbox.length,
-      processed: this.processed,
-      errors: this.errors,
-      restarts: this.restarts,
-      stuck: this.stuck,
-      state: this.presentState(),
-      lastError: this.lastError,
-      uptimeMs: this.uptimeMs(),
-    };
+    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs() };
   }
 
   tree(): TreeNode {
-    return {
-      name: this.name,
-      kind: 'process',
-      type: this.type.typeName,
-      status: this.status,
-      restarts: this.restarts,
-      mailbox: this.mailbox.length,
-      stuck: this.stuck,
-      processed: this.processed,
-      errors: this.errors,
-      lastError: this.lastError,
-      uptimeMs: this.uptimeMs(),
-    };
+    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
   }
 
-  private uptimeMs(): number {
-    return this.instance && this.startedAt > 0 ? Date.now() - this.startedAt : 0;
-  }
-
-  /** Stuck: work waited through a whole heartbeat and nothing was handled (see `SupervisorSpec.heartbeatMs`). */
+  /** The supervisor's heartbeat (see `SupervisorSpec.heartbeatMs`). */
   beat(): void {
-    // Work must have been waiting at the last beat already: a handler that just began is not stuck.
-    const stuck = this.status === 'running' && this.busy && this.busyAtLastBeat && this.processed === this.processedAtLastBeat;
-    this.processedAtLastBeat = this.processed;
-    this.busyAtLastBeat = this.busy;
-    if (stuck && !this.stuck) {
-      Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
-      this.host.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
-    }
-    this.stuck = stuck;
+    if (!this.stats.beat(this.status === 'running', this.busy)) return;
+    Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
+    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.runner.current?.type });
   }
 
   // ---- lifecycle, as driven by the supervisor ----
@@ -194,7 +155,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     await this.spawn();
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (halts !== this.halts) return;
-    this.host.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
+    this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
   }
 
@@ -202,22 +163,22 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   async restart(): Promise<void> {
     if (this.stopReason !== null) return;
     // Never two incarnations at once.
-    if (this.instance !== null || this.spawning !== null) await this.shutdown('shutdown');
+    if (this.live !== null || this.spawning !== null) await this.shutdown('shutdown');
     const halts = this.halts;
     this.status = 'restarting';
     try {
-      await this.host.telemetry.lifecycle('restart', { name: this.name, type: this.type.typeName }, () => this.spawn());
+      await this.ports.telemetry.lifecycle('restart', { name: this.name, type: this.type.typeName }, () => this.spawn());
     } catch (error) {
-      this.errors++;
-      Logger.error((error as Error).message, undefined, this.name);
-      this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as Error).cause, messageType: undefined });
+      this.stats.errors++;
+      Logger.error(describeCause(error), undefined, this.name);
+      this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as ProcessInitError).cause, messageType: undefined });
       throw error;
     }
     // Shut down (or stopped) while `init` ran: whoever did that decides what comes next.
     if (halts !== this.halts || this.stopReason !== null) return;
-    this.restarts++;
-    this.host.telemetry.restarted(this.type.typeName);
-    this.host.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.restarts });
+    this.stats.restarts++;
+    this.ports.telemetry.restarted(this.type.typeName);
+    this.ports.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.stats.restarts });
     this.run();
   }
 
@@ -243,28 +204,18 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     if (!(await settleWithin(quiet, this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.mailbox.abandon();
-      this.abandonCurrent();
+      // The handler given up on will never be heard from: its message is answered or dead-lettered now.
+      const envelope = this.runner.abandon();
+      if (envelope) this.refuse(envelope, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`), 'abandoned');
       intact = false;
     }
     await this.endIncarnation(reason, true, intact);
   }
 
-  /** The handler given up on will never be heard from: its message is answered or dead-lettered now. */
-  private abandonCurrent(): void {
-    const envelope = this.current;
-    this.current = null;
-    if (!envelope) return;
-    this.endTrace('timeout', new Error(`handler abandoned after shutdownMs (${this.options.shutdownMs} ms)`));
-    if (envelope.kind === 'call') {
-      this.host.fail(envelope.from as From, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`));
-    } else {
-      this.deadLetter(envelope, 'abandoned');
-    }
-  }
-
   /**
    * Leaves for good: refuses new messages, ends the incarnation if one runs, then answers every
-   * queued call with `ProcessStoppedError` and publishes every queued cast and info as a dead letter.
+   * queued call with `ProcessStoppedError` and publishes every queued cast and info as a dead
+   * letter. Whatever fails on the way, the name is released and the process reported stopped.
    */
   remove(reason: ExitReason): Promise<void> {
     return (this.removing ??= this.leave(reason));
@@ -273,154 +224,55 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   private async leave(reason: ExitReason): Promise<void> {
     this.stopReason ??= reason;
     this.status = 'stopping';
-    await this.shutdown(reason);
-    const stopped = new ProcessStoppedError(this.name, describeReason(reason));
-    for (const envelope of this.mailbox.takeAll()) {
-      if (envelope.kind === 'call') this.host.fail(envelope.from as From, stopped);
-      else this.deadLetter(envelope, 'stopped');
+    try {
+      await this.shutdown(reason);
+      const stopped = new ProcessStoppedError(this.name, describeReason(reason));
+      for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, stopped, 'stopped');
+      // Whatever was queued for the store is written before the process is gone (and the store closed).
+      await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
+    } finally {
+      this.status = 'stopped';
+      // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
+      this.ports.monitors.down(this.name, reason);
+      this.ports.release(this.name);
+      this.ports.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
     }
-    // Whatever was queued for the store is written before the process is gone (and the store closed).
-    await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
-    this.status = 'stopped';
-    // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
-    this.host.down(this.name, reason);
-    this.host.release(this.name);
-    this.host.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
   }
 
   /** Stopped from outside (`runtime.stop`, app shutdown): graceful, final, not restarted. */
   stop(reason: ExitReason): Promise<void> {
     if (this.stopping) return this.stopping;
-    this.stopReason = reason;
+    this.stopReason ??= reason;
     this.status = 'stopping';
     this.mailbox.pause();
-    this.stopping = this.remove(reason).then(() => this.parent?.forget(this));
+    this.stopping = this.remove(reason).finally(() => this.parent?.forget(this));
     return this.stopping;
   }
 
-  // ---- ProcessBinding: what the instance's own methods reach ----
+  // ---- what incarnations ask of their cell ----
 
-  sendAfter(owner: GenServerProcess, ms: number, payload: unknown): TimerRef {
-    if (owner !== this.instance) return new TimerRef(0);
-    // The timer's message links to the span that scheduled it (it is not that span's child).
-    const link = this.host.telemetry.tracing ? this.host.telemetry.linkCarrier() : undefined;
-    return (this.timers ??= new TimerTable()).start(ms, () => this.deliverInfo(payload, link));
+  handling(): From | null {
+    const current = this.runner.current;
+    return current !== null && current.kind === 'call' ? current.from : null;
   }
 
-  cancelTimer(owner: GenServerProcess, ref: TimerRef): boolean {
-    return owner === this.instance && this.timers !== null && this.timers.cancel(ref);
-  }
-
-  call<R>(_owner: GenServerProcess, to: string, payload: unknown, options?: CallOptions): Promise<R> {
-    return this.host.call<R>(to, payload, options?.timeout, this.callChain());
-  }
-
-  cast(_owner: GenServerProcess, to: string, payload: unknown): Promise<void> {
-    return this.host.cast(to, payload);
-  }
-
-  reply(owner: GenServerProcess, from: From, value: unknown): void {
-    if (!this.persistence?.durable) return this.host.reply(from, value, undefined);
+  replyLater(incarnation: Incarnation, from: From, value: unknown): void {
+    if (!this.persistence?.durable) return this.ports.outbox.reply(from, value, undefined);
     // Acknowledged means durable for deferred replies too.
-    if (owner !== this.instance) return this.host.fail(from, new ProcessStoppedError(this.name, 'the incarnation that deferred this call has ended'));
+    if (incarnation.revoked) return this.ports.outbox.fail(from, new ProcessStoppedError(this.name, 'the incarnation that deferred this call has ended'));
     this.persistence.queueReply(from, value);
   }
 
-  monitor(owner: GenServerProcess, name: string): MonitorRef {
-    // A stale instance's monitor would outlive it on the next incarnation: it never fires.
-    if (owner !== this.instance) return new MonitorRef(0, name);
-    return this.host.monitor(this.name, name);
+  checkpoint(): void {
+    this.persistence?.request();
   }
 
-  demonitor(_owner: GenServerProcess, ref: MonitorRef): boolean {
-    return this.host.demonitor(this.name, ref);
-  }
-
-  checkpoint(owner: GenServerProcess): void {
-    if (owner === this.instance) this.persistence?.request();
-  }
-
-  exit(owner: GenServerProcess, reason: ExitReason): void {
-    if (owner !== this.instance || this.exitRequest !== null) return;
-    this.exitRequest = reason;
+  requestExit(incarnation: Incarnation, reason: ExitReason): void {
+    if (incarnation !== this.live || incarnation.revoked) return;
+    incarnation.exitRequest = reason;
     this.mailbox.pause();
     // Inside a handler (or init) the exit waits for it to return; otherwise it goes at once.
-    if (this.current === null && this.spawning === null) void this.mailbox.settled().then(() => this.takeExitRequest());
-  }
-
-  // ---- the message path ----
-
-  receive(envelope: Envelope): void | Promise<void> {
-    const instance = this.instance as GenServerProcess;
-    const method = this.type.handlers.find(envelope.kind, envelope.type);
-    const telemetry = this.host.telemetry;
-    let traced: { trace: MessageTrace; context: Context } | undefined;
-    if (telemetry.tracing || telemetry.metering) {
-      traced = telemetry.beginMessage(envelope, { name: this.name, type: this.type.typeName, restarts: this.restarts });
-      this.currentTrace = traced.trace;
-    }
-    if (method === undefined) return this.unhandled(envelope);
-    this.current = envelope;
-    const limit = this.options.handlerTimeoutMs;
-    const startedAt = limit === undefined ? 0 : Date.now();
-    let result: unknown;
-    try {
-      result = traced
-        ? context.with(traced.context, () => method.call(instance, envelope.payload, envelope.from ?? undefined))
-        : method.call(instance, envelope.payload, envelope.from ?? undefined);
-    } catch (error) {
-      return this.crash(envelope, error);
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      return limit === undefined
-        ? (result as Promise<unknown>).then(
-            (value) => this.complete(envelope, value),
-            (error: unknown) => this.crash(envelope, error),
-          )
-        : this.watch(envelope, result as Promise<unknown>, limit - (Date.now() - startedAt));
-    }
-    // A synchronous handler cannot be interrupted; one that overran is judged when it returns.
-    if (limit !== undefined && Date.now() - startedAt > limit) return this.crash(envelope, 'handler_timeout');
-    return this.complete(envelope, result);
-  }
-
-  /** The watchdog: whichever comes first, the handler's outcome or its time limit, decides. */
-  private watch(envelope: Envelope, result: Promise<unknown>, remainingMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let decided = false;
-      const decide = (outcome: () => void | Promise<void>) => {
-        if (decided) return;
-        decided = true;
-        clearTimeout(timer);
-        resolve(outcome());
-      };
-      const timer = setTimeout(() => decide(() => this.crash(envelope, 'handler_timeout')), Math.max(0, remainingMs));
-      result.then(
-        (value) => decide(() => this.complete(envelope, value)),
-        (error: unknown) => decide(() => this.crash(envelope, error)),
-      );
-    });
-  }
-
-  private complete(envelope: Envelope, value: unknown): void | Promise<void> {
-    if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
-    this.current = null;
-    this.endTrace('ok');
-    this.processed++;
-    const durable = this.persistence?.durable === true && envelope.kind === 'call' && !isNoReply(value);
-    const written = this.persistence?.applied(durable);
-    if (envelope.kind === 'call') {
-      const from = envelope.from as From;
-      if (isNoReply(value)) this.host.defer(from, this.name);
-      else if (durable && written) {
-        // Acknowledged means durable: the reply waits for the checkpoint that includes it.
-        written.then(
-          () => this.host.reply(from, value, envelope.type),
-          (error: unknown) => this.host.fail(from, new ProcessCrashedError(this.name, envelope.type, error)),
-        );
-      } else this.host.reply(from, value, envelope.type);
-    }
-    if (this.exitRequest !== null) return this.takeExitRequest();
+    if (this.atBoundary) void this.mailbox.settled().then(() => this.takeExitRequest());
   }
 
   /**
@@ -428,59 +280,88 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
    * message is handled by this incarnation, and no later checkpoint of it is written.
    */
   storeFailed(instance: GenServerProcess | null, error: unknown): void {
-    this.errors++;
-    Logger.error(`checkpoint failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack, this.name);
-    this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
-    if (instance === null || instance !== this.instance) return; // that incarnation has already ended
-    const reason = error instanceof Error ? error : String(error);
+    this.stats.errors++;
+    Logger.error(`checkpoint failed: ${describeCause(error)}`, stackOf(error), this.name);
+    this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
+    const live = this.live;
+    if (live === null || live.instance !== instance) return; // that incarnation has already ended
     // Overrides an orderly stop the handler may have asked for: this is a crash.
-    this.exitRequest = reason;
-    this.mailbox.pause();
-    if (this.current === null && this.spawning === null) void this.mailbox.settled().then(() => this.takeExitRequest());
+    live.exitRequest = null;
+    this.requestExit(live, error instanceof Error ? error : describeCause(error));
   }
 
-  /** The state as status, logs and events may show it. */
-  private presentState(): unknown {
-    try {
-      return presentState(this.instance as never, this.type.options.redact);
-    } catch {
-      return '[formatState threw]';
-    }
+  // ---- the message path ----
+
+  receive(envelope: Envelope): void | Promise<void> {
+    const live = this.live as Incarnation;
+    // A timer or DOWN message of an earlier incarnation: the one it was meant for is gone.
+    if (envelope.incarnation !== undefined && envelope.incarnation !== live.number) return this.ports.outbox.deadLetter(envelope, 'stale');
+    return this.runner.run(live.instance, envelope);
   }
 
-  private unhandled(envelope: Envelope): void {
-    this.processed++;
-    this.endTrace('error', new UnhandledMessageError(this.name, envelope.kind, envelope.type));
+  completed(envelope: Envelope, value: unknown): void | Promise<void> {
+    this.stats.processed++;
+    const deferred = isNoReply(value);
+    const durable = this.persistence?.durable === true && envelope.kind === 'call' && !deferred;
+    const written = this.persistence?.applied(durable);
     if (envelope.kind === 'call') {
-      this.host.fail(envelope.from as From, new UnhandledMessageError(this.name, 'call', envelope.type));
-      return;
+      const from = envelope.from as From;
+      const outbox = this.ports.outbox;
+      if (deferred) outbox.defer(from, ((this.live as Incarnation).owed ??= new Set()));
+      else if (durable && written) {
+        // Acknowledged means durable: the reply waits for the checkpoint that includes it.
+        written.then(
+          () => outbox.reply(from, value, envelope.type),
+          (error: unknown) => outbox.fail(from, new ProcessCrashedError(this.name, envelope.type, error)),
+        );
+      } else outbox.reply(from, value, envelope.type);
     }
-    const error = new UnhandledMessageError(this.name, envelope.kind, envelope.type);
-    Logger.warn(`${error.message}; published as a dead letter`, this.name);
-    this.deadLetter(envelope, 'unhandled');
+    if (this.live?.exitRequest != null) return this.takeExitRequest();
   }
 
-  private crash(envelope: Envelope, error: unknown): Promise<void> | undefined {
-    if (this.current !== envelope) return undefined; // a handler abandoned at shutdown: its outcome is moot
-    this.current = null;
-    this.endTrace(error === 'handler_timeout' ? 'timeout' : 'crashed', error);
-    this.lastError = error instanceof Error ? error.message : String(error);
-    this.exitRequest = null;
-    this.processed++;
-    this.errors++;
+  crashed(envelope: Envelope, error: unknown): Promise<void> {
+    const stats = this.stats;
+    stats.processed++;
+    stats.errors++;
+    stats.lastError = describeCause(error);
+    if (this.live) this.live.exitRequest = null;
     const crashed = new ProcessCrashedError(this.name, envelope.type, error);
-    if (envelope.kind === 'call') this.host.fail(envelope.from as From, crashed);
+    if (envelope.kind === 'call') this.ports.outbox.fail(envelope.from as From, crashed);
     const state = this.presentState();
-    Logger.error(`${crashed.message}; state: ${stateForLog(state)}`, error instanceof Error ? error.stack : undefined, this.name);
-    this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
-    this.deadLetter(envelope, 'crashed');
-    return this.exitItself(error instanceof Error ? error : String(error));
+    Logger.error(`${crashed.message}; state: ${stateForLog(state)}`, stackOf(error), this.name);
+    this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
+    this.ports.outbox.deadLetter(envelope, 'crashed');
+    return this.exitItself(error instanceof Error ? error : stats.lastError);
   }
+
+  unhandled(envelope: Envelope): void {
+    this.stats.processed++;
+    const error = new UnhandledMessageError(this.name, envelope.kind, envelope.type);
+    this.runner.endTrace('error', error);
+    if (envelope.kind === 'call') return this.ports.outbox.fail(envelope.from as From, error);
+    Logger.warn(`${error.message}; published as a dead letter`, this.name);
+    this.ports.outbox.deadLetter(envelope, 'unhandled');
+  }
+
+  /**
+   * The last-resort guard: the message path itself threw (only a defect can make it). The message
+   * is answered, and the incarnation, whose state may be half-changed, ends as a crash.
+   */
+  receiveFailed(envelope: Envelope, error: unknown): void {
+    Logger.error(`internal failure while handling ${envelope.type ?? 'a message'}: ${describeCause(error)}`, stackOf(error), this.name);
+    if (this.runner.current === envelope) this.runner.current = null;
+    this.refuse(envelope, new ProcessCrashedError(this.name, envelope.type, error), 'crashed');
+    const live = this.live;
+    if (live !== null && !live.revoked) this.requestExit(live, error instanceof Error ? error : describeCause(error));
+  }
+
+  // ---- incarnations ----
 
   private takeExitRequest(): Promise<void> | undefined {
-    const reason = this.exitRequest;
-    if (reason === null) return undefined;
-    this.exitRequest = null;
+    const live = this.live;
+    const reason = live?.exitRequest;
+    if (live == null || reason == null) return undefined;
+    live.exitRequest = null;
     return this.exitItself(reason);
   }
 
@@ -499,24 +380,14 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     else await this.remove(reason);
   }
 
-  /** Builds an instance and runs its `init`; a failed `init` leaves no instance and no timers. */
+  /** Builds an instance and runs its `init`; a failed `init` leaves no incarnation and no timers. */
   private async spawn(): Promise<void> {
-    this.exitRequest = null;
-    const spawning = (async () => {
-      const instance = await this.host.instantiate(this.type);
-      this.incarnation++;
-      this.instance = instance;
-      instance[PROCESS_BINDING] = this;
-      const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
-      if (restored !== undefined) instance.state = restored;
-      await this.host.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
-      this.startedAt = Date.now();
-      this.persistence?.started();
-    })();
+    const spawning = this.bringUp();
     this.spawning = spawning;
     try {
       await spawning;
     } catch (error) {
+      if (error === INIT_TIMEOUT) Logger.error(messages.initTimedOut(this.name, this.options.initTimeoutMs), undefined, this.name);
       await this.endIncarnation(new ProcessInitError(this.name, error), false);
       throw new ProcessInitError(this.name, error);
     } finally {
@@ -524,9 +395,24 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     }
   }
 
+  private async bringUp(): Promise<void> {
+    const instance = await this.ports.instantiate(this.type);
+    const live = new Incarnation(this, ++this.incarnation, instance);
+    this.live = live;
+    instance[PROCESS_BINDING] = live;
+    const init = (async () => {
+      const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
+      if (restored !== undefined) instance.state = restored;
+      await this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
+    })();
+    await withinLimit(init, this.options.initTimeoutMs);
+    this.stats.startedAt = Date.now();
+    this.persistence?.started();
+  }
+
   private run(): void {
     if (this.stopReason !== null) return;
-    if (this.exitRequest !== null) {
+    if (this.live?.exitRequest != null) {
       void this.takeExitRequest();
       return;
     }
@@ -535,68 +421,81 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
   }
 
   /**
-   * Ends the incarnation: cancels its timers, runs `terminate` (at most `shutdownMs`), fails the
-   * calls it deferred and never answered, and tells whoever monitors it that it went down.
+   * Ends the incarnation: revokes it (its timers go), runs `terminate` (at most `shutdownMs`),
+   * fails the calls it deferred and never answered, and tells whoever monitors it that it went down.
    */
   private async endIncarnation(reason: ExitReason, runTerminate = true, stateIntact = true): Promise<ExitReason> {
-    const instance = this.instance;
-    this.instance = null;
-    const ended = isNormalExit(reason)
-      ? new ProcessStoppedError(this.name, describeReason(reason))
-      : new ProcessCrashedError(this.name, undefined, reason);
+    const live = this.live;
+    this.live = null;
+    this.stats.startedAt = 0;
+    live?.revoke();
+    const ended = isNormalExit(reason) ? new ProcessStoppedError(this.name, describeReason(reason)) : new ProcessCrashedError(this.name, undefined, reason);
     // An orderly end keeps what changed since the last checkpoint; a crashed state, or one a handler
     // was still changing when it was given up on, is never saved.
-    const failed = await this.persistence?.end(instance, isNormalExit(reason) && stateIntact, ended);
+    const failed = await this.persistence?.end(live?.instance ?? null, isNormalExit(reason) && stateIntact, ended);
     if (failed !== undefined) {
       // What changed since the last checkpoint is lost: report it, and exit as a crash.
-      this.errors++;
-      Logger.error(`final checkpoint failed: ${(failed as Error)?.message ?? String(failed)}`, (failed as Error)?.stack, this.name);
-      this.host.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: failed, messageType: undefined });
-      reason = failed instanceof Error ? failed : String(failed);
+      this.stats.errors++;
+      Logger.error(`final checkpoint failed: ${describeCause(failed)}`, stackOf(failed), this.name);
+      this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: failed, messageType: undefined });
+      reason = failed instanceof Error ? failed : describeCause(failed);
     }
-    this.exitRequest = null;
-    this.timers?.cancelAll();
-    this.timers = null;
-    if (instance && runTerminate) {
-      const span = this.host.telemetry.lifecycleSpan('terminate', { name: this.name, type: this.type.typeName });
-      let failure: unknown;
-      const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
-        failure = error;
-        Logger.error(`terminate() threw: ${String(error)}`, error instanceof Error ? error.stack : undefined, this.name);
-      });
-      const finished = await settleWithin(terminated, this.options.shutdownMs);
-      if (!finished) Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
-      span?.end(!finished ? 'timeout' : failure === undefined ? 'ok' : 'error', failure);
+    if (live === null) return reason;
+    if (runTerminate) await this.terminate(live.instance, reason);
+    if (live.owed) {
+      const error = isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason);
+      for (const from of live.owed) this.ports.outbox.fail(from, error);
     }
-    this.host.failDeferred(this.name, isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason));
-    if (instance) this.host.down(this.name, reason);
+    this.ports.monitors.down(this.name, reason);
     return reason;
   }
 
-  private deliverInfo(payload: unknown, trace: Record<string, string> | undefined): void {
-    const { envelope, refused } = this.host.info(this.name, payload, trace);
-    if (refused) this.deadLetter(envelope, refused.name);
+  private async terminate(instance: GenServerProcess, reason: ExitReason): Promise<void> {
+    const span = this.ports.telemetry.lifecycleSpan('terminate', { name: this.name, type: this.type.typeName });
+    let failure: unknown;
+    const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+      failure = error;
+      Logger.error(`terminate() threw: ${describeCause(error)}`, stackOf(error), this.name);
+    });
+    const finished = await settleWithin(terminated, this.options.shutdownMs);
+    if (!finished) Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
+    span?.end(!finished ? 'timeout' : failure === undefined ? 'ok' : 'error', failure);
   }
 
-  /** Ends the span (and metrics) of the message that just finished, if it was traced. */
-  private endTrace(outcome: Outcome, error?: unknown): void {
-    const trace = this.currentTrace;
-    if (trace === null) return;
-    this.currentTrace = null;
-    this.host.telemetry.endMessage(trace, outcome, error);
+  /** A message that will not be handled: a call is answered with `error`, anything else dead-lettered. */
+  private refuse(envelope: Envelope, error: unknown, reason: string): void {
+    if (envelope.kind === 'call') this.ports.outbox.fail(envelope.from as From, error);
+    else this.ports.outbox.deadLetter(envelope, reason);
   }
 
-  private deadLetter(envelope: Envelope, reason: string): void {
-    this.host.telemetry.deadLetter(reason);
-    this.host.emit({ type: 'dead-letter', name: this.name, at: Date.now(), reason, envelope });
+  /** The state as status, logs and events may show it. */
+  private presentState(): unknown {
+    try {
+      return presentState(this.live?.instance ?? null, this.type.options.redact);
+    } catch {
+      return '[formatState threw]';
+    }
   }
 
-  /** Processes that wait on a call made now from this process: a target among them is a cycle. */
-  private callChain(): readonly string[] {
-    const current = this.current;
-    return current !== null && current.kind === 'call' && current.chain !== undefined
-      ? [...current.chain, this.name]
-      : [this.name];
+  private uptimeMs(): number {
+    return this.live ? this.stats.uptimeMs() : 0;
   }
 }
 
+/** Waits for `work` at most `ms` (`Infinity`: for ever); past it, rejects with `INIT_TIMEOUT`. */
+function withinLimit(work: Promise<void>, ms: number): Promise<void> {
+  if (ms === Infinity) return work;
+  return new Promise<void>((resolve, reject) => {
+    const timer = armTimer(ms, () => reject(INIT_TIMEOUT));
+    work.then(
+      () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        if (timer) clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,41 +1,39 @@
-import { GenServerError } from '../errors/genserver.error.js';
-import { messages } from '../errors/messages.js';
+import { armTimer } from '../common/duration.js';
 import { TimerRef } from './timer-ref.js';
 
-const MAX_DELAY = 2_147_483_647;
 let nextTimerId = 1;
 
 /** The `sendAfter` timers of one incarnation; all of them go when it ends. */
 export class TimerTable {
-  private timers: Map<number, NodeJS.Timeout> | null = null;
+  /** `null` for a timer of `Infinity` ms: it never fires, but can be cancelled. */
+  private timers: Map<number, NodeJS.Timeout | null> | null = null;
 
+  /** `ms` is a duration already checked (see `checkDuration`). */
   start(ms: number, fire: () => void): TimerRef {
-    if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_DELAY)) {
-      throw new GenServerError(messages.invalidTimeout('sendAfter delay', ms));
-    }
     const id = nextTimerId++;
     const timers = (this.timers ??= new Map());
     timers.set(
       id,
-      setTimeout(() => {
+      armTimer(ms, () => {
         timers.delete(id);
         fire();
-      }, ms),
+      }),
     );
     return new TimerRef(id);
   }
 
   cancel(ref: TimerRef): boolean {
-    const timer = this.timers?.get(ref.id);
-    if (timer === undefined) return false;
-    clearTimeout(timer);
-    this.timers!.delete(ref.id);
+    const timers = this.timers;
+    if (timers === null || !timers.has(ref.id)) return false;
+    const timer = timers.get(ref.id);
+    if (timer) clearTimeout(timer);
+    timers.delete(ref.id);
     return true;
   }
 
   cancelAll(): void {
     if (!this.timers) return;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) if (timer) clearTimeout(timer);
     this.timers = null;
   }
 

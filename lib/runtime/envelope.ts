@@ -1,7 +1,7 @@
 import type { From } from '../process/from.js';
 
-/** Which handler family a message goes to. */
-export type MessageKind = 'call' | 'cast' | 'info';
+import type { MessageKind } from '../genserver.types.js';
+export type { MessageKind } from '../genserver.types.js';
 
 /**
  * What travels between processes. Every field is plain data so that a networked router can
@@ -20,13 +20,16 @@ export interface Envelope {
   readonly payload: unknown;
   /** Epoch ms after which the caller no longer waits (calls only). */
   readonly deadline: number | undefined;
-  /** Processes waiting, in order, on the call this message belongs to (cycle detection). */
-  readonly chain: readonly string[] | undefined;
+  /**
+   * Timer and DOWN messages: the incarnation of the target they belong to. A later incarnation
+   * drops them as stale (dead letter `'stale'`).
+   */
+  readonly incarnation: number | undefined;
   /** Trace-context carrier (W3C headers) for observability across processes and nodes. */
   readonly trace: Readonly<Record<string, string>> | undefined;
 }
 
-/** Reads the `type` field a handler pattern matches against. */
+/** Reads the `type` field a handler pattern matches against (a getter that throws, throws). */
 export function messageTypeOf(payload: unknown): string | undefined {
   if (payload !== null && typeof payload === 'object') {
     const type = (payload as { type?: unknown }).type;

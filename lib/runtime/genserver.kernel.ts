@@ -1,35 +1,38 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { checkDuration, isDuration, DURATION_RULE } from '../common/duration.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
 import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 import { CallCycleError } from '../errors/call-cycle.error.js';
+import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { messages } from '../errors/messages.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
+import type { CallOptions, MessageKind, RestartType } from '../genserver.types.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
-import { describeReason, type ExitReason } from '../process/exit-reason.js';
-import type { MonitorRef } from '../process/monitor-ref.js';
 import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { ProcessCell } from '../process/process-cell.js';
-import type { ProcessHost } from '../process/process-host.js';
-import { messageTypeOf, type Envelope, type MessageKind } from './envelope.js';
+import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
+import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { messageTypeOf, type Envelope } from './envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
-import { PendingCalls } from './pending-calls.js';
+import { MonitorTable } from './monitor-table.js';
+import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
-import { MonitorTable } from './monitor-table.js';
-import { Telemetry } from '../telemetry/telemetry.js';
-import type { RestartType } from '../supervisor/supervision.interfaces.js';
-import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import { checkProcessName } from './process-name.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
+const DEFAULT_INIT_TIMEOUT_MS = 5000;
 
 /** What a child spec or `start` call sets for one process. */
 export interface CellOverrides {
@@ -38,6 +41,7 @@ export interface CellOverrides {
   maxMailbox?: number;
   shutdownMs?: number;
   handlerTimeoutMs?: number;
+  initTimeoutMs?: number;
   /** The store (the tree works out which spec applies), built on first use. */
   store?: Promise<StateStore> | null;
   checkpoint?: CheckpointPolicy;
@@ -47,17 +51,24 @@ export interface CellOverrides {
 
 /**
  * @internal The engine behind `GenServerRuntime`: builds envelopes, routes them, keeps pending
- * calls, and owns the registry of types and processes.
+ * calls, and owns the registry of types and processes. Processes reach it only through the ports
+ * it hands them: an outbox and a monitor registry.
  */
 @Injectable()
-export class GenServerKernel implements ProcessHost {
+export class GenServerKernel implements ProcessPorts, Outbox {
   readonly registry = new ProcessRegistry();
   readonly calls = new PendingCalls();
   readonly drainBudget: number;
+  readonly outbox: Outbox = this;
+  readonly monitors = new MonitorTable(
+    (name) => this.registry.has(name),
+    (watcher, incarnation, message) => this.info(watcher, message, incarnation),
+  );
   private readonly router: Router;
   private readonly typesByClass = new Map<Function, GenServerType>();
   private readonly typesByName = new Map<string, GenServerType>();
-  private readonly typesByClassName = new Map<string, GenServerType>();
+  /** Class name → type; `null` when two registered classes share the name (ambiguous). */
+  private readonly typesByClassName = new Map<string, GenServerType | null>();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
@@ -65,36 +76,34 @@ export class GenServerKernel implements ProcessHost {
     mailboxes: () => this.registry.mailboxes(),
     liveProcesses: () => this.registry.size,
   });
-  private readonly monitors = new MonitorTable((watcher, payload) => {
-    const { envelope, refused } = this.info(watcher, payload);
-    if (!refused) return;
-    this.telemetry.deadLetter(refused.name);
-    this.emit({ type: 'dead-letter', name: watcher, at: Date.now(), reason: refused.name, envelope });
-  });
 
   constructor(
     @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
     readonly events: GenServerEvents,
   ) {
-    this.callTimeout = checkMs('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.callTimeout = checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS);
     this.drainBudget = checkCount('drainBudget', options.drainBudget ?? DEFAULT_DRAIN_BUDGET, 1);
     this.checkPayloads = options.checkPayloads ?? true;
     this.router = new LocalRouter(this.registry, this.calls);
   }
 
+  /** Registers a `@GenServer` class; two classes answering to one type name are a boot error. */
   registerType(type: GenServerType): void {
+    const taken = this.typesByName.get(type.typeName);
+    if (taken && taken.cls !== type.cls) throw new GenServerError(messages.duplicateTypeName(type.typeName, describeClass(taken), describeClass(type)));
     this.typesByClass.set(type.cls, type);
     this.typesByName.set(type.typeName, type);
-    this.typesByClassName.set(type.cls.name, type);
+    const sameClassName = this.typesByClassName.get(type.cls.name);
+    this.typesByClassName.set(type.cls.name, sameClassName === undefined || sameClassName?.cls === type.cls ? type : null);
   }
 
   /** A `@GenServer` class, or a name: its declared type name, else its class name. */
-  resolveType(type: Function | string): GenServerType {
-    const found =
-      typeof type === 'string'
-        ? (this.typesByName.get(type) ?? this.typesByClassName.get(type))
-        : this.typesByClass.get(type);
-    if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : type.name, [...this.typesByName.keys()]);
+  resolveType(type: unknown): GenServerType {
+    let found: GenServerType | null | undefined;
+    if (typeof type === 'string') found = this.typesByName.get(type) ?? this.typesByClassName.get(type);
+    else if (typeof type === 'function') found = this.typesByClass.get(type);
+    else throw new InvalidOptionError('type', type, 'a @GenServer class or its type name');
+    if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : (type as Function).name, [...this.typesByName.keys()]);
     return found;
   }
 
@@ -103,7 +112,7 @@ export class GenServerKernel implements ProcessHost {
    * Options the caller leaves out come from the `@GenServer` options, then the module's defaults.
    */
   createCell(name: string, type: GenServerType, overrides: CellOverrides): ProcessCell {
-    if (typeof name !== 'string' || name.length === 0) throw new GenServerError(messages.invalidName(name));
+    checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
     const defaults = type.options;
     const cell = new ProcessCell(
@@ -113,8 +122,9 @@ export class GenServerKernel implements ProcessHost {
       {
         restart: overrides.restart ?? defaults.restart ?? 'permanent',
         maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
-        shutdownMs: checkMs('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
-        handlerTimeoutMs: optionalMs('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs),
+        shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
+        handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
+        initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
         store: overrides.store ?? null,
         checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
         durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
@@ -126,44 +136,64 @@ export class GenServerKernel implements ProcessHost {
     return cell;
   }
 
-  /** Stops the deadline timers; calls still waiting get `ProcessStoppedError`. */
   /** Looks for a registered OpenTelemetry SDK now and every second after. */
   startTelemetry(): void {
     if (this.options.telemetry !== false) this.telemetry.start();
   }
 
+  /** Stops the deadline timers; calls still waiting get `ProcessStoppedError`. */
   closeCalls(): void {
     this.telemetry.stop();
     this.calls.close((call) => new ProcessStoppedError(call.to, 'shutdown'));
   }
 
-  call<R>(to: string, payload: unknown, timeoutMs: number | undefined, chain: readonly string[] | undefined): Promise<R> {
-    if (chain !== undefined && chain.includes(to)) return Promise.reject(new CallCycleError([...chain, to]));
-    const timeout = timeoutMs ?? this.callTimeout;
-    if (!(timeout >= 0)) return Promise.reject(new GenServerError(messages.invalidTimeout('call timeout', timeoutMs)));
-    const type = messageTypeOf(payload);
-    const invalid = this.checkData(to, 'payload', type, payload);
-    if (invalid) return Promise.reject(invalid);
-    const call = this.calls.create(to, chain === undefined ? null : chain[chain.length - 1]!, timeout);
-    const refused = this.router.route(
-      this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, chain, this.traceCarrier()),
-    );
-    if (refused) return Promise.reject(refused);
-    this.calls.track(call);
-    return call.promise as Promise<R>;
+  /** A call; rejects (never throws) with a typed error when it cannot be made. */
+  call<R>(to: string, payload: unknown, options: CallOptions | undefined, caller?: Caller): Promise<R> {
+    try {
+      checkProcessName(to);
+      const timeout = options?.timeout ?? this.callTimeout;
+      if (!isDuration(timeout)) return Promise.reject(new InvalidOptionError('call timeout', timeout, DURATION_RULE));
+      if (caller !== undefined) {
+        const cycle = callCycle(to, caller);
+        if (cycle) return Promise.reject(new CallCycleError(cycle));
+      }
+      const type = messageTypeOf(payload);
+      const invalid = this.checkData(to, 'payload', type, payload);
+      if (invalid) return Promise.reject(invalid);
+      const call = this.calls.create(to, timeout, caller?.name ?? null, caller?.waiter ?? null, caller?.handling ?? null);
+      const refused = this.router.route(this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, undefined, this.traceCarrier()));
+      if (refused) return Promise.reject(refused);
+      this.calls.track(call);
+      return call.promise as Promise<R>;
+    } catch (error) {
+      return Promise.reject(asTypedError(to, error));
+    }
   }
 
+  /** A cast; rejects (never throws) when the message is not accepted. */
   cast(to: string, payload: unknown): Promise<void> {
-    const type = messageTypeOf(payload);
-    const invalid = this.checkData(to, 'payload', type, payload);
-    if (invalid) return Promise.reject(invalid);
-    const refused = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined, this.traceCarrier()));
-    return refused ? Promise.reject(refused) : RESOLVED;
+    try {
+      checkProcessName(to);
+      const type = messageTypeOf(payload);
+      const invalid = this.checkData(to, 'payload', type, payload);
+      if (invalid) return Promise.reject(invalid);
+      const refused = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined, this.traceCarrier()));
+      return refused ? Promise.reject(refused) : RESOLVED;
+    } catch (error) {
+      return Promise.reject(asTypedError(to, error));
+    }
   }
 
-  info(to: string, payload: unknown, trace?: Record<string, string>): { envelope: Envelope; refused: GenServerError | undefined } {
-    const envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined, trace);
-    return { envelope, refused: this.router.route(envelope) };
+  info(to: string, payload: unknown, incarnation: number, trace?: Record<string, string>): void {
+    let envelope: Envelope | undefined;
+    try {
+      envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, incarnation, trace);
+      const refused = this.router.route(envelope);
+      if (refused) this.deadLetter(envelope, refused.name);
+    } catch (error) {
+      Logger.error(`an info message to "${to}" could not be delivered: ${asTypedError(to, error).message}`, undefined, 'GenServer');
+      if (envelope) this.deadLetter(envelope, 'undeliverable');
+    }
   }
 
   reply(from: From, value: unknown, messageType: string | undefined): void {
@@ -180,12 +210,13 @@ export class GenServerKernel implements ProcessHost {
     this.router.settle(from, false, error);
   }
 
-  defer(from: From, owner: string): void {
-    this.calls.defer(from, owner);
+  defer(from: From, owed: Set<From>): void {
+    this.calls.defer(from, owed);
   }
 
-  failDeferred(owner: string, error: unknown): void {
-    this.calls.failDeferred(owner, error);
+  deadLetter(envelope: Envelope, reason: string): void {
+    this.telemetry.deadLetter(reason);
+    this.emit({ type: 'dead-letter', name: envelope.to, at: Date.now(), reason, envelope });
   }
 
   instantiate(type: GenServerType): Promise<GenServerProcess> {
@@ -194,18 +225,6 @@ export class GenServerKernel implements ProcessHost {
 
   emit(event: GenServerEvent): void {
     this.events.emit(event);
-  }
-
-  monitor(watcher: string, watched: string): MonitorRef {
-    return this.monitors.add(watcher, watched, this.registry.has(watched));
-  }
-
-  demonitor(watcher: string, ref: MonitorRef): boolean {
-    return this.monitors.remove(watcher, ref);
-  }
-
-  down(name: string, reason: ExitReason): void {
-    this.monitors.down(name, describeReason(reason));
   }
 
   release(name: string): void {
@@ -224,10 +243,10 @@ export class GenServerKernel implements ProcessHost {
     type: string | undefined,
     payload: unknown,
     deadline: number | undefined,
-    chain: readonly string[] | undefined,
+    incarnation: number | undefined,
     trace: Record<string, string> | undefined,
   ): Envelope {
-    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace };
+    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, incarnation, trace };
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {
@@ -237,18 +256,33 @@ export class GenServerKernel implements ProcessHost {
   }
 }
 
-function checkMs(what: string, value: number): number {
-  if (typeof value !== 'number' || !(value >= 0)) throw new GenServerError(messages.invalidTimeout(what, value));
-  return value;
+/**
+ * The processes waiting on each other if `caller` calls `to` now, outermost first, ending with
+ * `to` again; `undefined` when there is no cycle. Only callers still waiting count: a call that
+ * was answered or timed out, or whose caller's incarnation has ended, breaks the chain (as OTP,
+ * where such a caller is no longer blocked).
+ */
+function callCycle(to: string, caller: Caller): string[] | undefined {
+  let found = caller.name === to;
+  for (let call = caller.handling as PendingCall | null; !found && call?.waiting; call = call.parent) found = call.caller === to;
+  if (!found) return undefined;
+  const chain = [caller.name];
+  for (let call = caller.handling as PendingCall | null; chain[chain.length - 1] !== to && call?.waiting; call = call.parent) chain.push(call.caller as string);
+  return [...chain.reverse(), to];
 }
 
-function optionalMs(what: string, value: number | undefined): number | undefined {
-  return value === undefined ? undefined : checkMs(what, value);
+/** What went wrong on the way in, as a typed error (a value we could not read, say). */
+function asTypedError(to: unknown, error: unknown): GenServerError {
+  return error instanceof GenServerError ? error : new InvalidPayloadError(typeof to === 'string' ? to : '?', 'payload', undefined, `a value that cannot be read (${describeCause(error)})`);
+}
+
+function describeClass(type: GenServerType): string {
+  return type.moduleName ? `${type.cls.name} (in ${type.moduleName})` : type.cls.name;
 }
 
 function checkCount(what: string, value: number, min: number): number {
   if (typeof value !== 'number' || !(value >= min) || (value !== Infinity && !Number.isInteger(value))) {
-    throw new GenServerError(messages.invalidCount(what, value, min));
+    throw new InvalidOptionError(what, value, `a whole number >= ${min}`);
   }
   return value;
 }

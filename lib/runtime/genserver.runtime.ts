@@ -7,7 +7,8 @@ import type {
   ProcessStatus,
   StartOptions,
 } from '../interfaces/process-info.interface.js';
-import type { ExitReason } from '../process/exit-reason.js';
+import { exitReasonOf, type ExitReason } from '../process/exit-reason.js';
+import { checkProcessName } from './process-name.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import type { GenServerEvent } from './genserver-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
@@ -38,7 +39,7 @@ export class GenServerRuntime {
    * `ProcessStoppedError` when the mailbox refuses the message.
    */
   call<R = unknown>(name: string, payload: unknown, options?: CallOptions): Promise<R> {
-    return this.kernel.call<R>(name, payload, options?.timeout, undefined);
+    return this.kernel.call<R>(name, payload, options);
   }
 
   /**
@@ -57,16 +58,19 @@ export class GenServerRuntime {
    * `MaxChildrenError` or `ProcessInitError`.
    */
   async start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
+    // Being async, a misuse (no options, a symbol for a name) rejects with a typed error rather than throwing.
     return this.supervision.startProcess(type, options);
   }
 
   /**
    * Stops a process — or a supervisor and its subtree — gracefully and for good (no restart);
    * resolves once `terminate` has run. The reason defaults to `'normal'`. From inside a process,
-   * stop itself with `this.stop()` instead: this waits for the running handler.
+   * stop itself with `this.stop()` instead: this waits for the running handler. `null` (as well
+   * as `undefined`) means `'normal'`; any other value that is not a string, an `Error` or
+   * `{ shutdown }` stops it as a crash whose reason is that value's description.
    */
-  async stop(name: string, reason: ExitReason = 'normal'): Promise<void> {
-    return this.supervision.stop(name, reason);
+  async stop(name: string, reason: ExitReason | null = 'normal'): Promise<void> {
+    return this.supervision.stop(name, exitReasonOf(reason));
   }
 
   /** The live supervision tree: supervisors and processes with status, restarts and mailbox lengths. */
@@ -76,6 +80,7 @@ export class GenServerRuntime {
 
   /** The running incarnation registered under `name`, or `undefined`. */
   whereis(name: string): ProcessRef | undefined {
+    checkProcessName(name);
     const cell = this.kernel.registry.get(name);
     return cell && cell.status !== 'stopped'
       ? { name: cell.name, type: cell.type.typeName, incarnation: cell.incarnation }
@@ -89,6 +94,7 @@ export class GenServerRuntime {
 
   /** Counters and state of a process; throws `NoSuchProcessError` for an unknown name. */
   status(name: string): ProcessStatus {
+    checkProcessName(name);
     const cell = this.kernel.registry.get(name);
     if (!cell) throw new NoSuchProcessError(name);
     return cell.snapshot();

@@ -11,8 +11,8 @@ export class PendingCall extends From {
   prev: PendingCall | null = null;
   next: PendingCall | null = null;
   list: DeadlineList | null = null;
-  /** Name of the process that deferred this call with `noReply()`, if one did. */
-  deferredBy: string | null = null;
+  /** The calls an incarnation owes an answer, when one deferred this call with `noReply()`. */
+  owedIn: Set<From> | null = null;
   settled = false;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;
@@ -24,12 +24,21 @@ export class PendingCall extends From {
     readonly to: string,
     readonly timeoutMs: number,
     readonly deadline: number,
+    /** The caller's incarnation (for a call made by a process): once it has ended, nobody waits. */
+    private readonly waiter: { readonly revoked: boolean } | null,
+    /** The call the caller was handling when it made this one: its own caller waits on it in turn. */
+    readonly parent: PendingCall | null,
   ) {
     super(ref, caller);
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** Whether a caller still waits on this call: not answered, and its caller's incarnation alive. */
+  get waiting(): boolean {
+    return !this.settled && (this.waiter === null || !this.waiter.revoked);
   }
 }
 
@@ -105,9 +114,12 @@ export class PendingCalls {
     return this.waiting;
   }
 
-  /** A call to `to`, not yet waiting: `track` it once its message is accepted. */
-  create(to: string, caller: string | null, timeoutMs: number): PendingCall {
-    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs);
+  /**
+   * A call to `to`, not yet waiting: `track` it once its message is accepted. A process making it
+   * passes its name, its incarnation and the call it is handling (for cycle detection).
+   */
+  create(to: string, timeoutMs: number, caller: string | null, waiter: { readonly revoked: boolean } | null, parent: From | null): PendingCall {
+    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs, waiter, parent instanceof PendingCall ? parent : null);
   }
 
   /** Starts the call's clock; its promise then settles with the reply, an error, or `CallTimeoutError`. */
@@ -136,14 +148,15 @@ export class PendingCalls {
     return from instanceof PendingCall ? from.to : undefined;
   }
 
-  /** Records that `owner` will answer the call later (its handler returned `noReply()`). */
-  defer(from: From, owner: string): void {
-    if (from instanceof PendingCall && !from.settled) from.deferredBy = owner;
-  }
-
-  /** Fails the calls `owner` deferred and never answered. Rare (a crash or stop), so it scans. */
-  failDeferred(owner: string, error: unknown): void {
-    for (const call of this.all()) if (call.deferredBy === owner) this.reject(call, error);
+  /**
+   * Records that the call is answered later (its handler returned `noReply()`): it joins `owed`,
+   * the calls its incarnation still owes, and leaves it when settled. The incarnation fails what
+   * remains there when it ends, in O(calls it owes).
+   */
+  defer(from: From, owed: Set<From>): void {
+    if (!(from instanceof PendingCall) || from.settled) return;
+    from.owedIn = owed;
+    owed.add(from);
   }
 
   /** Stops every deadline timer (runtime shutdown); calls still waiting get `error(call)`. */
@@ -159,6 +172,7 @@ export class PendingCalls {
     if (!(from instanceof PendingCall) || from.settled) return null;
     from.settled = true;
     this.waiting--;
+    if (from.owedIn) from.owedIn.delete(from);
     if (from.list) from.list.remove(from);
     else this.unbounded.delete(from);
     return from;

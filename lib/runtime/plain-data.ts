@@ -4,6 +4,15 @@
  * the top level is checked so the hot path stays O(1).
  */
 export function describeNonPlainData(value: unknown): string | undefined {
+  try {
+    return describeTopLevel(value);
+  } catch {
+    // a Proxy whose traps throw, a `then` getter that throws: nothing that can cross a wire
+    return 'a value that cannot be inspected';
+  }
+}
+
+function describeTopLevel(value: unknown): string | undefined {
   switch (typeof value) {
     case 'function':
       return 'a function';

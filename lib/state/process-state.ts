@@ -6,7 +6,8 @@ import { StateMigrationError } from '../errors/state-migration.error.js';
 import { StateVersionError } from '../errors/state-version.error.js';
 import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
-import type { ProcessHost } from '../process/process-host.js';
+import type { Outbox } from '../process/process-ports.js';
+import type { GenServerEvent } from '../runtime/genserver-events.js';
 import { Checkpointer } from './checkpointer.js';
 import type { CheckpointPolicy, StateStore } from './state-store.interface.js';
 
@@ -38,7 +39,8 @@ export class ProcessState {
     store: Promise<StateStore>,
     policy: CheckpointPolicy,
     private readonly durableReplies: boolean,
-    private readonly host: ProcessHost,
+    private readonly outbox: Outbox,
+    private readonly emit: (event: GenServerEvent) => void,
   ) {
     this.checkpointer = new Checkpointer(store, owner.name, policy, type.options.stateVersion ?? 1);
   }
@@ -63,7 +65,7 @@ export class ProcessState {
       } else {
         Logger.error(`${error.message}; the store cannot move it aside, so the next checkpoint will replace it; starting from init()`, undefined, name);
       }
-      this.host.emit({ type: 'state-corrupt', name, at: Date.now(), reason: error.reason });
+      this.emit({ type: 'state-corrupt', name, at: Date.now(), reason: error.reason });
       record = undefined;
     }
     this.checkpointer.restart(record?.seq ?? 0);
@@ -137,7 +139,7 @@ export class ProcessState {
     this.checkpointer.abandon();
     const waiting = this.durableQueue;
     this.durableQueue = [];
-    waiting.forEach(({ from }) => this.host.fail(from, error));
+    waiting.forEach(({ from }) => this.outbox.fail(from, error));
     return failed;
   }
 
@@ -164,8 +166,8 @@ export class ProcessState {
     this.durableQueue = [];
     const name = this.owner.name;
     written.then(
-      () => queued.forEach(({ from, value }) => this.host.reply(from, value, undefined)),
-      (error: unknown) => queued.forEach(({ from }) => this.host.fail(from, new ProcessCrashedError(name, undefined, error))),
+      () => queued.forEach(({ from, value }) => this.outbox.reply(from, value, undefined)),
+      (error: unknown) => queued.forEach(({ from }) => this.outbox.fail(from, new ProcessCrashedError(name, undefined, error))),
     );
   }
 }

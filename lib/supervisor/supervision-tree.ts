@@ -19,6 +19,9 @@ import { SpecReader } from './spec-reader.js';
 import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
 import { TopologyError, type TopologyProblem } from '../errors/topology.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { SupervisorUnavailableError } from '../errors/supervisor-unavailable.error.js';
+import { checkProcessName } from '../runtime/process-name.js';
 import { typeLocationOf } from '../topology/topology-source.js';
 
 import { StateStores } from '../state/state-stores.js';
@@ -71,9 +74,11 @@ export class SupervisionTree implements SupervisorHost {
     if (this.root) await this.root.stop(reason);
   }
 
-  async startProcess(type: Function | string, options: StartOptions): Promise<void> {
+  async startProcess(type: unknown, options: StartOptions): Promise<void> {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('start options', options, 'an object with at least a name: { name }');
+    checkProcessName(options.name);
     const resolved = this.kernel.resolveType(type);
-    const supervisor = this.supervisorFor(options?.supervisor);
+    const supervisor = this.supervisorFor(options.supervisor);
     if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
     supervisor.ensureRoom();
     const cell = this.kernel.createCell(options.name, resolved, {
@@ -85,7 +90,8 @@ export class SupervisionTree implements SupervisorHost {
   }
 
   /** Stops a process, or a supervisor with its subtree, for good. */
-  async stop(name: string, reason: ExitReason): Promise<void> {
+  async stop(name: unknown, reason: ExitReason): Promise<void> {
+    checkProcessName(name);
     const cell = this.kernel.registry.get(name);
     if (cell) return cell.stop(reason);
     const supervisor = this.supervisors.get(name);
@@ -138,11 +144,11 @@ export class SupervisionTree implements SupervisorHost {
   }
 
   private supervisorFor(name: string | undefined): SupervisorNode {
+    if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('supervisor', name, 'the name of a supervisor');
     const supervisor = name === undefined ? this.root : this.supervisors.get(name);
+    if (!supervisor) throw new NoSuchSupervisorError(name ?? 'root', [...this.supervisors.keys()]);
     // A supervisor that is stopping, restarting or has given up takes no new children.
-    if (!supervisor || !supervisor.acceptsChildren) {
-      throw new NoSuchSupervisorError(name ?? 'root', [...this.supervisors.keys()]);
-    }
+    if (!supervisor.acceptsChildren) throw new SupervisorUnavailableError(supervisor.name, supervisor.status);
     return supervisor;
   }
 

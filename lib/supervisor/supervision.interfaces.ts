@@ -2,16 +2,13 @@ import type { Type } from '@nestjs/common';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import type { PersistenceOptions } from '../interfaces/gen-server-options.interface.js';
 import type { StateStoreSpec } from '../state/state-store.interface.js';
+import type { RestartType } from '../genserver.types.js';
 
 /** OTP's restart strategies. Upper-case spellings (`ONE_FOR_ONE`) are accepted too. */
 export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 export type RestartStrategyInput = RestartStrategy | 'ONE_FOR_ONE' | 'ONE_FOR_ALL' | 'REST_FOR_ONE';
 
-/**
- * When a supervisor restarts a child that exited: `permanent` always, `transient` only after an
- * abnormal exit (anything but `'normal'`, `'shutdown'`, `{ shutdown }`), `temporary` never.
- */
-export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type { RestartType } from '../genserver.types.js';
 
 /** Delay before a restart; the attempt number is the child's restarts within the current window. */
 export interface BackoffSpec {

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { describeCause, stackOf } from '../errors/describe-value.js';
 import { MaxChildrenError } from '../errors/max-children.error.js';
 import { describeReason, isNormalExit, type ExitReason } from '../process/exit-reason.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
+import { MAX_DURATION_MS } from '../common/duration.js';
 import { backoffDelay } from './backoff.js';
 import { RestartIntensity, type Clock } from './restart-intensity.js';
 import type { ChildParent, SupervisedChild } from './supervised-child.js';
@@ -150,15 +152,17 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     this.restarts++;
     this.intensity.reset();
     this.status = 'running';
+    const epoch = this.epoch;
     for (const child of [...this.children]) {
       if (!this.children.includes(child)) continue;
       try {
         await child.restart();
       } catch (error) {
-        this.childExited(child, child.generation, exitReasonOf(error));
+        this.childExited(child, child.generation, reasonOfFailedStart(error));
       }
     }
-    this.startHeartbeat();
+    // Stopped or shut down again while its children restarted: no heartbeat for a supervisor that is gone.
+    if (this.epoch === epoch) this.startHeartbeat();
   }
 
   /** Leaves for good: every child leaves, newest first. */
@@ -209,8 +213,11 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       return;
     }
     if (!this.intensity.tryRestart()) return this.giveUp(reason);
+    // The group is fixed now, before anything is shut down or waited for: a child removed
+    // meanwhile (runtime.stop during the backoff) drops out of it, and nobody else joins it.
+    const group = this.groupOf(child);
     // OTP: a temporary sibling terminated for another child's sake leaves; it is not started again.
-    for (const sibling of [...this.groupOf(child)].reverse()) {
+    for (const sibling of [...group].reverse()) {
       if (sibling === child || !current()) continue;
       if (sibling.restartType === 'temporary') {
         await sibling.remove('shutdown');
@@ -221,14 +228,14 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     }
     if (!current()) return;
     await this.wait(backoffDelay(this.spec.backoff, this.intensity.recent));
-    for (const member of this.groupOf(child)) {
+    for (const member of group) {
       if (!current()) return;
       if (!this.children.includes(member) || (member !== child && member.restartType === 'temporary')) continue;
       try {
         await member.restart();
       } catch (error) {
         // A restart that fails is another exit of that child: same rules, same intensity.
-        if (current()) await this.handleExit(member, member.generation, exitReasonOf(error));
+        if (current()) await this.handleExit(member, member.generation, reasonOfFailedStart(error));
         return;
       }
     }
@@ -268,25 +275,39 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     for (const child of [...this.children].reverse()) await child.shutdown(reason);
   }
 
-  /** Newest first, until none is left (a child added meanwhile leaves too). */
+  /**
+   * Newest first, until none is left (a child added meanwhile leaves too). A child whose removal
+   * fails is reported and the others still leave.
+   */
   private async removeChildren(reason: ExitReason): Promise<void> {
-    for (let child = this.children.pop(); child; child = this.children.pop()) await child.remove(reason);
+    for (let child = this.children.pop(); child; child = this.children.pop()) {
+      try {
+        await child.remove(reason);
+      } catch (error) {
+        Logger.error(`child "${child.name}" failed to stop cleanly: ${describeCause(error)}`, stackOf(error), this.name);
+      }
+    }
   }
 
-  private async leave(reason: ExitReason): Promise<void> {
+  /** Leaves with `reason`; its children are stopped with `'shutdown'`, as OTP stops a supervisor's children. */
+  private async leave(_reason: ExitReason): Promise<void> {
     this.epoch++;
     this.status = 'stopping';
     this.stopHeartbeat();
     this.cancelBackoff();
-    await this.removeChildren(reason);
-    this.status = 'stopped';
-    this.host.releaseSupervisor(this.name);
+    try {
+      await this.removeChildren('shutdown');
+    } finally {
+      this.status = 'stopped';
+      this.host.releaseSupervisor(this.name);
+    }
   }
 
   private wait(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      this.backoff = { timer: setTimeout(() => { this.backoff = null; resolve(); }, ms), resolve };
+      const timer = setTimeout(() => { this.backoff = null; resolve(); }, Math.min(ms, MAX_DURATION_MS));
+      this.backoff = { timer, resolve };
     });
   }
 
@@ -298,10 +319,11 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   }
 
   private startHeartbeat(): void {
-    if (this.spec.heartbeatMs <= 0 || this.heartbeat) return;
+    const every = this.spec.heartbeatMs;
+    if (every <= 0 || every === Infinity || this.heartbeat || this.status !== 'running') return;
     this.heartbeat = setInterval(() => {
       for (const child of this.children) child.beat?.();
-    }, this.spec.heartbeatMs);
+    }, every);
     this.heartbeat.unref();
   }
 
@@ -311,8 +333,8 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   }
 }
 
-/** What a failed (re)start means as an exit reason: the error `init` threw. */
-function exitReasonOf(error: unknown): ExitReason {
-  const cause = (error as Error)?.cause ?? error;
-  return cause instanceof Error ? cause : String(cause);
+/** What a failed (re)start means as an exit reason: the error `init` threw (or `'init_timeout'`). */
+function reasonOfFailedStart(error: unknown): ExitReason {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Error ? cause : describeCause(cause);
 }

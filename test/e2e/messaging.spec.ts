@@ -217,8 +217,8 @@ describe('messaging', () => {
       await t.runtime.cast('counter', { type: 'unknown', nested: { list: [1, 2] } });
       const { envelope } = await dead;
       const copy = JSON.parse(JSON.stringify(envelope));
-      expect(copy).toEqual({ ...envelope, from: null, deadline: undefined, chain: undefined, trace: undefined });
-      expect(Object.keys(envelope).sort()).toEqual(['chain', 'deadline', 'from', 'id', 'kind', 'payload', 'to', 'trace', 'type']);
+      expect(copy).toEqual({ ...envelope, from: null, deadline: undefined, incarnation: undefined, trace: undefined });
+      expect(Object.keys(envelope).sort()).toEqual(['deadline', 'from', 'id', 'incarnation', 'kind', 'payload', 'to', 'trace', 'type']);
     });
 
     it('tells the handler who called, through a serializable From', async () => {

@@ -6,7 +6,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('Mailbox', () => {
   it('runs nothing while paused and everything, in order, once resumed', async () => {
     const seen: number[] = [];
-    const mailbox = new Mailbox<number>({ receive: (n) => void seen.push(n) }, 1024);
+    const mailbox = new Mailbox<number>({ receiveFailed: () => undefined, receive: (n) => void seen.push(n) }, 1024);
     for (let i = 0; i < 5; i++) mailbox.next(i);
     await tick();
     expect(seen).toEqual([]);
@@ -17,7 +17,7 @@ describe('Mailbox', () => {
 
   it('is an RxJS observer: a stream piped into it is handled in order', async () => {
     const seen: string[] = [];
-    const mailbox = new Mailbox<string>({ receive: (s) => void seen.push(s) }, 1024);
+    const mailbox = new Mailbox<string>({ receiveFailed: () => undefined, receive: (s) => void seen.push(s) }, 1024);
     mailbox.resume();
     from(['a', 'b', 'c']).subscribe(mailbox);
     await tick();
@@ -27,6 +27,7 @@ describe('Mailbox', () => {
   it('never starts a message before the previous async one settled', async () => {
     const events: string[] = [];
     const mailbox = new Mailbox<number>({
+      receiveFailed: () => undefined,
       receive: async (n) => {
         events.push(`start ${n}`);
         await new Promise((r) => setTimeout(r, 3 - n));
@@ -42,7 +43,7 @@ describe('Mailbox', () => {
 
   it('yields to the event loop after its budget, so a long backlog cannot starve other work', async () => {
     let handled = 0;
-    const mailbox = new Mailbox<number>({ receive: () => void handled++ }, 100);
+    const mailbox = new Mailbox<number>({ receiveFailed: () => undefined, receive: () => void handled++ }, 100);
     mailbox.resume();
     for (let i = 0; i < 1000; i++) mailbox.next(i);
     const seenAtImmediate = await new Promise<number>((resolve) => setImmediate(() => resolve(handled)));
@@ -56,6 +57,7 @@ describe('Mailbox', () => {
     let release!: () => void;
     const done: number[] = [];
     const mailbox = new Mailbox<number>({
+      receiveFailed: () => undefined,
       receive: async (n) => {
         if (n === 0) await new Promise<void>((r) => (release = r));
         done.push(n);
@@ -70,5 +72,25 @@ describe('Mailbox', () => {
     await settled;
     expect(done).toEqual([0]);
     expect(mailbox.takeAll()).toEqual([1, 2]);
+  });
+
+  it('never waits for ever: a receive that throws or rejects goes to the guard, and the next message runs', async () => {
+    const failed: number[] = [];
+    const done: number[] = [];
+    const mailbox = new Mailbox<number>({
+      receiveFailed: (n) => void failed.push(n),
+      receive: (n) => {
+        if (n === 0) throw new Error('sync defect');
+        if (n === 1) return Promise.reject(Object.create(null));
+        done.push(n);
+        return undefined;
+      },
+    }, 1024);
+    mailbox.resume();
+    [0, 1, 2].forEach((n) => mailbox.next(n));
+    await tick();
+    await mailbox.settled();
+    expect(failed).toEqual([0, 1]);
+    expect(done).toEqual([2]);
   });
 });

@@ -1,4 +1,4 @@
-import { CallTimeoutError } from 'nestjs-genserver';
+import { CallTimeoutError, type From } from 'nestjs-genserver';
 import { PendingCalls } from '../../lib/runtime/pending-calls.js';
 
 const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -9,7 +9,7 @@ describe('PendingCalls', () => {
   afterEach(() => calls.close(() => new Error('closed')));
 
   function open(timeout: number, to = 'p') {
-    const call = calls.create(to, null, timeout);
+    const call = calls.create(to, timeout, null, null, null);
     calls.track(call);
     return { ref: call, promise: call.promise };
   }
@@ -50,13 +50,18 @@ describe('PendingCalls', () => {
     await expect(promise).resolves.toBe('eventually');
   });
 
-  it('fails the calls a process deferred, and only those', async () => {
+  it('keeps a deferred call in the set its incarnation owes until the call is settled', async () => {
     const a = open(1000, 'a');
     const b = open(1000, 'b');
-    calls.defer(a.ref, 'agent');
-    calls.failDeferred('agent', new Error('crashed'));
+    const owed = new Set<From>();
+    calls.defer(a.ref, owed);
+    calls.defer(b.ref, owed);
+    expect(owed.size).toBe(2);
+    calls.resolve(b.ref, 'answered');
+    expect([...owed]).toEqual([a.ref]);
+    calls.reject(a.ref, new Error('crashed'));
     await expect(a.promise).rejects.toThrow('crashed');
-    expect(calls.resolve(b.ref, 'fine')).toBe(true);
+    expect(owed.size).toBe(0);
   });
 });
 
@@ -64,13 +69,13 @@ describe('PendingCalls with timeouts computed per call', () => {
   it('forgets a timeout value once its calls are gone, so lists do not pile up', async () => {
     const calls = new PendingCalls();
     for (let ms = 1; ms <= 20; ms++) {
-      const call = calls.create('p', null, ms);
+      const call = calls.create('p', ms, null, null, null);
       calls.track(call);
       calls.resolve(call, 'ok');
     }
     await new Promise((r) => setTimeout(r, 60));
     expect((calls as unknown as { lists: Map<number, unknown> }).lists.size).toBe(0);
-    const late = calls.create('p', null, 5);
+    const late = calls.create('p', 5, null, null, null);
     calls.track(late);
     await expect(late.promise).rejects.toMatchObject({ name: 'CallTimeoutError', timeoutMs: 5 });
     calls.close(() => new Error('closed'));

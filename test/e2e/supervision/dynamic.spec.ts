@@ -53,7 +53,8 @@ describe('dynamic supervisors', () => {
     await t.runtime.start(Worker, { name: 's', supervisor: 'sessions' });
     await t.runtime.stop('sessions');
     expect(t.runtime.whereis('s')).toBeUndefined();
-    expect(t.app.get(Journal).lines).toContain('terminate s normal');
+    // OTP: a supervisor that stops takes its children down with reason shutdown (#9, defect 11).
+    expect(t.app.get(Journal).lines).toContain('terminate s shutdown');
     await expect(t.runtime.start(Worker, { name: 't', supervisor: 'sessions' })).rejects.toBeInstanceOf(NoSuchSupervisorError);
     await t.close();
   });

@@ -1,0 +1,136 @@
+import { context, type Context } from '@opentelemetry/api';
+import { armTimer } from '../common/duration.js';
+import type { GenServerType } from '../discovery/genserver-type.js';
+import type { Envelope } from '../runtime/envelope.js';
+import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
+import type { GenServerProcess } from './gen-server-process.js';
+import type { ProcessPorts } from './process-ports.js';
+
+/** What the runner reports a handler's outcome to. */
+export interface RunnerOwner {
+  readonly name: string;
+  readonly type: GenServerType;
+  readonly ports: ProcessPorts;
+  readonly restarts: number;
+  /** A handler returned `value` (or its promise resolved with it). */
+  completed(envelope: Envelope, value: unknown): void | Promise<void>;
+  /** A handler threw, rejected, or overran its limit (`'handler_timeout'`). */
+  crashed(envelope: Envelope, error: unknown): void | Promise<void>;
+  /** No handler matches the message. */
+  unhandled(envelope: Envelope): void;
+}
+
+/**
+ * Runs one message's handler at a time, under the watchdog when the process has a
+ * `handlerTimeoutMs`, and reports exactly one outcome per message to its owner. A handler given up
+ * on (`abandon`) may still settle later: its outcome is then dropped.
+ */
+export class HandlerRunner {
+  /** The message whose handler is running, if any. */
+  current: Envelope | null = null;
+  /** Telemetry of that message, when traced or metered. */
+  private trace: MessageTrace | null = null;
+
+  constructor(
+    private readonly owner: RunnerOwner,
+    /** `Infinity`: no watchdog. */
+    private readonly limitMs: number,
+  ) {}
+
+  run(instance: GenServerProcess, envelope: Envelope): void | Promise<void> {
+    const owner = this.owner;
+    const telemetry = owner.ports.telemetry;
+    let traced: Context | undefined;
+    if (telemetry.tracing || telemetry.metering) {
+      const begun = telemetry.beginMessage(envelope, { name: owner.name, type: owner.type.typeName, restarts: owner.restarts });
+      this.trace = begun.trace;
+      traced = begun.context;
+    }
+    const method = owner.type.handlers.find(envelope.kind, envelope.type);
+    if (method === undefined) return owner.unhandled(envelope);
+    this.current = envelope;
+    const limited = this.limitMs !== Infinity;
+    const startedAt = limited ? Date.now() : 0;
+    let result: unknown;
+    let then: unknown;
+    try {
+      result = traced
+        ? context.with(traced, () => method.call(instance, envelope.payload, envelope.from ?? undefined))
+        : method.call(instance, envelope.payload, envelope.from ?? undefined);
+      // A `then` getter that throws is the handler's fault, like a throw.
+      then = result !== null && typeof result === 'object' ? (result as { then?: unknown }).then : undefined;
+    } catch (error) {
+      return this.crash(envelope, error);
+    }
+    if (typeof then === 'function') {
+      const settled = new Promise<unknown>((resolve, reject) => {
+        try {
+          then.call(result, resolve, reject);
+        } catch (error) {
+          reject(error);
+        }
+      });
+      return limited
+        ? this.watch(envelope, settled, this.limitMs - (Date.now() - startedAt))
+        : settled.then((value) => this.complete(envelope, value), (error: unknown) => this.crash(envelope, error));
+    }
+    // A synchronous handler cannot be interrupted; one that overran is judged when it returns.
+    if (limited && Date.now() - startedAt > this.limitMs) return this.crash(envelope, 'handler_timeout');
+    return this.complete(envelope, result);
+  }
+
+  /**
+   * Stops waiting for the running handler (it overran `shutdownMs`): returns its message, to be
+   * answered or dead-lettered now; whatever the handler does later is dropped.
+   */
+  abandon(): Envelope | null {
+    const envelope = this.current;
+    this.current = null;
+    if (envelope) this.endTrace('timeout', new Error('handler abandoned after shutdownMs'));
+    return envelope;
+  }
+
+  /** Ends the span (and metrics) of the message that just finished, if it was traced. */
+  endTrace(outcome: Outcome, error?: unknown): void {
+    const trace = this.trace;
+    if (trace === null) return;
+    this.trace = null;
+    this.owner.ports.telemetry.endMessage(trace, outcome, error);
+  }
+
+  /** The watchdog: whichever comes first, the handler's outcome or its time limit, decides. */
+  private watch(envelope: Envelope, result: Promise<unknown>, remainingMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let decided = false;
+      const decide = (outcome: () => void | Promise<void>) => {
+        if (decided) return;
+        decided = true;
+        if (timer) clearTimeout(timer);
+        try {
+          resolve(outcome());
+        } catch (error) {
+          reject(error); // the mailbox's last-resort guard takes it from here
+        }
+      };
+      const timer = armTimer(remainingMs, () => decide(() => this.crash(envelope, 'handler_timeout')));
+      result.then(
+        (value) => decide(() => this.complete(envelope, value)),
+        (error: unknown) => decide(() => this.crash(envelope, error)),
+      );
+    });
+  }
+
+  private complete(envelope: Envelope, value: unknown): void | Promise<void> {
+    if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
+    this.current = null;
+    this.endTrace('ok');
+    return this.owner.completed(envelope, value);
+  }
+
+  private crash(envelope: Envelope, error: unknown): void | Promise<void> {
+    if (this.current !== envelope) return;
+    this.current = null;
+    this.endTrace(error === 'handler_timeout' ? 'timeout' : 'crashed', error);
+    return this.owner.crashed(envelope, error);
+  }
+}

@@ -1,0 +1,102 @@
+import { checkDuration } from '../common/duration.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import type { CallOptions, ExitReason } from '../genserver.types.js';
+import { exitReasonOf } from './exit-reason.js';
+import type { From } from './from.js';
+import type { GenServerProcess, ProcessBinding } from './gen-server-process.js';
+import { MonitorRef } from './monitor-ref.js';
+import type { ProcessPorts } from './process-ports.js';
+import { TimerRef } from './timer-ref.js';
+import { TimerTable } from './timer-table.js';
+
+/** What an incarnation asks of the cell it lives in. */
+export interface IncarnationOwner {
+  readonly name: string;
+  readonly ports: ProcessPorts;
+  /** The call whose handler is running, if the running handler is a call's. */
+  handling(): From | null;
+  /** Answers a deferred call; with durable replies the answer waits for its checkpoint. */
+  replyLater(incarnation: Incarnation, from: From, value: unknown): void;
+  checkpoint(): void;
+  /** `this.stop(reason)`: the incarnation ends once its running handler returns. */
+  requestExit(incarnation: Incarnation, reason: ExitReason): void;
+}
+
+/**
+ * One incarnation of a process: what its instance's own methods (`sendAfter`, `monitor`,
+ * `reply`, `stop`, …) reach. It is revoked when the incarnation ends, and from then on nothing it
+ * holds can act on the next incarnation: its timers are cancelled, and its timer and DOWN
+ * messages carry its number, so a later incarnation drops those already queued as stale.
+ */
+export class Incarnation implements ProcessBinding {
+  revoked = false;
+  /** A stop the instance asked for (or a refused checkpoint), taken when its handler returns. */
+  exitRequest: ExitReason | null = null;
+  /** Calls it deferred with `noReply()` and still owes an answer (made on first use). */
+  owed: Set<From> | null = null;
+  private timers: TimerTable | null = null;
+
+  constructor(
+    private readonly owner: IncarnationOwner,
+    readonly number: number,
+    readonly instance: GenServerProcess,
+  ) {}
+
+  get name(): string {
+    return this.owner.name;
+  }
+
+  sendAfter(ms: number, payload: unknown): TimerRef {
+    const delay = checkDuration('sendAfter delay', ms);
+    if (this.revoked) return new TimerRef(0);
+    const { outbox, telemetry } = this.owner.ports;
+    // The timer's message links to the span that scheduled it (it is not that span's child).
+    const link = telemetry.tracing ? telemetry.linkCarrier() : undefined;
+    const name = this.owner.name;
+    const number = this.number;
+    return (this.timers ??= new TimerTable()).start(delay, () => outbox.info(name, payload, number, link));
+  }
+
+  cancelTimer(ref: TimerRef): boolean {
+    return this.timers !== null && ref instanceof TimerRef && this.timers.cancel(ref);
+  }
+
+  call<R>(to: string, payload: unknown, options?: CallOptions): Promise<R> {
+    return this.owner.ports.outbox.call<R>(to, payload, options, { name: this.owner.name, waiter: this, handling: this.owner.handling() });
+  }
+
+  cast(to: string, payload: unknown): Promise<void> {
+    return this.owner.ports.outbox.cast(to, payload);
+  }
+
+  reply(from: From, value: unknown): void {
+    this.owner.replyLater(this, from, value);
+  }
+
+  monitor(name: string): MonitorRef {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionError('monitor name', name, 'a non-empty string');
+    // A monitor of an ended incarnation would fire into the next one: it never fires.
+    if (this.revoked) return new MonitorRef(0, name);
+    return this.owner.ports.monitors.monitor(this.owner.name, this.number, name);
+  }
+
+  demonitor(ref: MonitorRef): boolean {
+    return ref instanceof MonitorRef && this.owner.ports.monitors.demonitor(this.owner.name, ref);
+  }
+
+  exit(reason: unknown): void {
+    if (!this.revoked && this.exitRequest === null) this.owner.requestExit(this, exitReasonOf(reason));
+  }
+
+  checkpoint(): void {
+    if (!this.revoked) this.owner.checkpoint();
+  }
+
+  /** The incarnation ends: its timers go, and it can no longer reach the cell. */
+  revoke(): void {
+    this.revoked = true;
+    this.exitRequest = null;
+    this.timers?.cancelAll();
+    this.timers = null;
+  }
+}
