@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { GenServerRuntime } from '../runtime/genserver.runtime.js';
+import type { TreeNode } from '../supervisor/supervision.interfaces.js';
 
 /** What `GenServerHealthIndicator.isHealthy` checks beyond the root supervisor. */
 export interface GenServerHealthOptions {
@@ -13,7 +14,8 @@ export interface GenServerHealthOptions {
 /**
  * A `@nestjs/terminus` health indicator (terminus is an optional dependency: import this from
  * `nestjs-genserver/terminus`). Down when the root supervisor has given up, when a listed process
- * is not running, or when a mailbox is longer than `maxMailbox`.
+ * is not running, or when a mailbox is longer than `maxMailbox`. It reads `runtime.tree()` only:
+ * a health check never shows (or pays for showing) any process's state.
  */
 @Injectable()
 export class GenServerHealthIndicator {
@@ -26,15 +28,27 @@ export class GenServerHealthIndicator {
     const check = this.health.check(key);
     const root = this.runtime.tree();
     if (!root || root.status !== 'running') return check.down({ reason: 'the root supervisor is not running', root: root?.status ?? 'none' });
-    const notRunning = (options.processes ?? []).filter((name) => this.runtime.whereis(name) === undefined || this.runtime.status(name).status !== 'running');
+    const processes = processNodes(root);
+    const notRunning = (options.processes ?? []).filter((name) => processes.get(name)?.status !== 'running');
     if (notRunning.length > 0) return check.down({ reason: 'processes not running', processes: notRunning });
     if (options.maxMailbox !== undefined) {
       const limit = options.maxMailbox;
       const backlog = Object.fromEntries(
-        this.runtime.list().map((name) => [name, this.runtime.status(name).mailbox] as const).filter(([, length]) => length > limit),
+        [...processes].map(([name, node]) => [name, node.mailbox ?? 0] as const).filter(([, length]) => length > limit),
       );
       if (Object.keys(backlog).length > 0) return check.down({ reason: `mailboxes over ${limit}`, mailboxes: backlog });
     }
     return check.up({ processes: this.runtime.list().length });
   }
+}
+
+/** The processes of the tree by name, in the order the tree lists them. */
+function processNodes(root: TreeNode): Map<string, TreeNode> {
+  const found = new Map<string, TreeNode>();
+  const visit = (node: TreeNode): void => {
+    if (node.kind === 'process') found.set(node.name, node);
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(root);
+  return found;
 }

@@ -8,9 +8,15 @@ import { GenServerHealthIndicator } from 'nestjs-genserver/terminus';
 import { gate } from '../../support/app.js';
 
 const hold = { current: gate() };
+/** Times the worker's state was presented; a health check must never present it. */
+const presented = { count: 0 };
 
 @GenServer('worker')
 class HealthWorker extends GenServerProcess {
+  override formatState(): never {
+    presented.count++;
+    throw new Error('a health check has no business showing the state');
+  }
   @HandleCast('hold') async hold() {
     await hold.current.promise;
   }
@@ -41,6 +47,7 @@ describe('GenServerHealthIndicator (@nestjs/terminus)', () => {
   let app: INestApplication;
   beforeEach(async () => {
     hold.current = gate();
+    presented.count = 0;
     app = (await Test.createTestingModule({ imports: [HealthApp] }).compile()).createNestApplication({ logger: false });
     await app.init();
   });
@@ -60,6 +67,15 @@ describe('GenServerHealthIndicator (@nestjs/terminus)', () => {
     await new Promise((r) => setTimeout(r, 10));
     const res = await request(app.getHttpServer()).get('/health').expect(503);
     expect(res.body.error.genserver).toEqual({ status: 'down', reason: 'mailboxes over 2', mailboxes: { worker: 3 } });
+  });
+
+  it('never presents a process\'s state (no formatState call), up or down', async () => {
+    await request(app.getHttpServer()).get('/health').expect(200);
+    const runtime = app.get(GenServerRuntime);
+    for (let i = 0; i < 4; i++) await runtime.cast('worker', { type: 'hold' });
+    await new Promise((r) => setTimeout(r, 10));
+    await request(app.getHttpServer()).get('/health').expect(503);
+    expect(presented.count).toBe(0);
   });
 
   it('is down when the root supervisor has given up', async () => {
