@@ -16,7 +16,7 @@ import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { ProcessCell } from '../process/process-cell.js';
 import type { ProcessHost } from '../process/process-host.js';
-import { messageTypeOf, type Envelope, type MessageKind } from './envelope.js';
+import { MessageEnvelope, messageTypeOf, type Envelope, type MessageKind } from './envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
 import { PendingCalls } from './pending-calls.js';
@@ -227,7 +227,7 @@ export class GenServerKernel implements ProcessHost {
     chain: readonly string[] | undefined,
     trace: Record<string, string> | undefined,
   ): Envelope {
-    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace };
+    return new MessageEnvelope(this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace);
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {
