@@ -189,7 +189,7 @@ export class GenServerKernel implements ProcessHost {
   }
 
   instantiate(type: GenServerType): Promise<GenServerProcess> {
-    return type.moduleRef.create(type.cls as new () => GenServerProcess);
+    return type.instances ? type.instances() : type.moduleRef.create(type.cls as new () => GenServerProcess);
   }
 
   emit(event: GenServerEvent): void {
