@@ -5,6 +5,7 @@ import { GenServerKernel } from '../runtime/genserver.kernel.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { GenServerMetadataAccessor } from './genserver-metadata.accessor.js';
 import type { GenServerType } from './genserver-type.js';
+import { instanceFactory } from './instance-factory.js';
 
 /**
  * Finds the `@GenServer` providers of the app at bootstrap, reads their handlers once, and
@@ -35,13 +36,15 @@ export class GenServerExplorer implements OnModuleInit {
         this.logger.warn(`${cls.name} is request-scoped; a GenServer must be a singleton provider, so it is skipped`);
         continue;
       }
+      const moduleRef = this.moduleRefOf(wrapper);
       const type: GenServerType = {
         cls: cls as GenServerType['cls'],
         typeName: options.type ?? cls.name,
         options,
         handlers: this.accessor.getHandlers(cls),
-        moduleRef: this.moduleRefOf(wrapper),
+        moduleRef,
         moduleName: wrapper.host?.name,
+        instances: instanceFactory(wrapper, cls as GenServerType['cls'], moduleRef),
       };
       this.kernel.registerType(type);
       if (options.name !== undefined) this.named.push(type);

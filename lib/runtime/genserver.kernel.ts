@@ -20,7 +20,7 @@ import { ProcessCell } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 import { Telemetry } from '../telemetry/telemetry.js';
-import { messageTypeOf, type Envelope } from './envelope.js';
+import { MessageEnvelope, messageTypeOf, type Envelope } from './envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
 import { MonitorTable } from './monitor-table.js';
@@ -220,7 +220,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   }
 
   instantiate(type: GenServerType): Promise<GenServerProcess> {
-    return type.moduleRef.create(type.cls as new () => GenServerProcess);
+    return type.instances ? type.instances() : type.moduleRef.create(type.cls as new () => GenServerProcess);
   }
 
   emit(event: GenServerEvent): void {
@@ -246,7 +246,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     incarnation: number | undefined,
     trace: Record<string, string> | undefined,
   ): Envelope {
-    return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, incarnation, trace };
+    return new MessageEnvelope(this.nextMessageId++, kind, to, from, type, payload, deadline, incarnation, trace);
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {
