@@ -27,7 +27,7 @@ describe('presentState / redactValue', () => {
   afterEach(() => calls.close(() => new Error('test over')));
 
   function pending(caller: string | null): From {
-    const call = calls.create('holder', caller, 60_000);
+    const call = calls.create('holder', 60_000, caller, null, null);
     call.promise.catch(() => undefined);
     calls.track(call);
     return call;
