@@ -55,6 +55,8 @@ export class SupervisionTree implements SupervisorHost {
       maxRestarts: this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
       withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
     };
+    this.reader.checkShape(spec, 'supervision');
+    this.reader.stateStore(this.options.stateStore, 'stateStore');
     const placed = new Set<string>();
     const typeProblems: (TopologyProblem & { source: string })[] = [];
     this.root = this.buildSupervisor(spec, 'supervision', placed, typeProblems);
