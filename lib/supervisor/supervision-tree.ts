@@ -19,7 +19,7 @@ import { SpecReader } from './spec-reader.js';
 import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
 import { TopologyError, type TopologyProblem } from '../errors/topology.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
-import { typeLocationOf } from '../topology/topology-source.js';
+import { checkTopologyAtBoot, typeLocationOf } from '../topology/topology-source.js';
 
 import { StateStores } from '../state/state-stores.js';
 import type { StateStore, StateStoreSpec } from '../state/state-store.interface.js';
@@ -55,6 +55,8 @@ export class SupervisionTree implements SupervisorHost {
       maxRestarts: this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
       withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
     };
+    // A topology with problems reports them here, with its unknown types, before anything is built.
+    checkTopologyAtBoot(this.options, (type) => this.kernel.resolveType(type));
     this.reader.checkShape(spec, 'supervision');
     this.reader.stateStore(this.options.stateStore, 'stateStore');
     const placed = new Set<string>();
