@@ -32,7 +32,7 @@ export function describeValue(value: unknown): string {
 export function describeCause(cause: unknown): string {
   try {
     if (typeof cause === 'string') return cause;
-    if (cause instanceof Error) {
+    if (isError(cause)) {
       const message: unknown = cause.message;
       return typeof message === 'string' ? message : describeValue(message);
     }
@@ -45,7 +45,7 @@ export function describeCause(cause: unknown): string {
 /** An `Error` for any thrown value: errors as they are, anything else wrapped with its description. */
 export function asError(thrown: unknown): Error {
   try {
-    if (thrown instanceof Error) return thrown;
+    if (isError(thrown)) return thrown;
   } catch {
     // a Proxy whose getPrototypeOf trap throws
   }
@@ -55,7 +55,7 @@ export function asError(thrown: unknown): Error {
 /** The stack of a thrown value, when it has a readable one. Never throws. */
 export function stackOf(thrown: unknown): string | undefined {
   try {
-    if (thrown instanceof Error && typeof thrown.stack === 'string') return thrown.stack;
+    if (isError(thrown) && typeof thrown.stack === 'string') return thrown.stack;
   } catch {
     // a throwing `stack` getter
   }
@@ -63,7 +63,7 @@ export function stackOf(thrown: unknown): string | undefined {
 }
 
 function describeObject(value: object): string {
-  if (value instanceof Error) return `${value.name}: ${describeCause(value)}`;
+  if (isError(value)) return `${value.name}: ${describeCause(value)}`;
   const seen = new WeakSet<object>();
   const text = JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return `${v}n`;
@@ -78,6 +78,11 @@ function describeObject(value: object): string {
   const prototype: unknown = Object.getPrototypeOf(value);
   const name = prototype === null ? 'null-prototype object' : (prototype as { constructor?: { name?: unknown } }).constructor?.name;
   return clip(typeof name === 'string' && name !== 'Object' && name !== 'Array' ? `${name} ${text}` : text);
+}
+
+/** An `Error` of this realm or another (a vm context, jest's sandbox, a worker's structured clone). */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
 }
 
 function clip(text: string): string {

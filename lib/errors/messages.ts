@@ -49,6 +49,26 @@ export const messages = {
     problems
       .map((p) => `  ${p.line === undefined ? '' : `${source}:${p.line}:${p.column}: `}${p.path}: ${p.message}`)
       .join('\n'),
+  // Problems of a topology, one each (the path and line are added by TopologyError).
+  topologyFileUnreadable: (absolute: string, cwd: string, cause: unknown) =>
+    `cannot be read: ${thrownText(cause)} (tried ${absolute}; working directory ${cwd})`,
+  topologyUnknownKey: (key: string, suggestion: string | undefined) =>
+    `unknown key ${describeValue(key)}${suggestion === undefined ? '' : ` (did you mean \`${suggestion}\`?)`}`,
+  topologyDuration: (rule: string, value: unknown) => `must be ${rule}, written .inf in YAML; got ${describeValue(value)}`,
+  topologyPositiveDuration: (rule: string, value: unknown) => `must be more than 0 and ${rule}, written .inf in YAML; got ${describeValue(value)}`,
+  topologyNameTaken: (name: string, first: string) => `the name "${name}" is already used at ${first}`,
+  topologyNotMapping: (what: string) => `${what} must be a mapping`,
+  topologyChildNotMapping: () => 'a child must be a mapping: a process (name, type), a `supervisor:` or a dynamic_supervisor',
+  topologyNotList: (what: string) => `${what} must be a list`,
+  topologyMailboxTwice: () => 'the mailbox bound is given twice: write max_mailbox or mailbox: { max }, not both',
+  topologyStorePackage: (store: string, pkg: string) =>
+    `the ${store} state store needs the package "${pkg}", which is not installed; install it with: npm i ${pkg}`,
+  topologyUnknownType: (unknownType: string) =>
+    `${unknownType} (types resolve only to @GenServer providers of this app, never to import paths)`,
+  topologyValueUnreadable: (cause: unknown) => `cannot be read: ${thrownText(cause)}`,
+  topologyCycle: (ancestor: string) => `refers back to ${ancestor}, which contains it: a topology cannot contain itself`,
+  topologyTooDeep: (max: number) => `is nested more than ${max} levels deep`,
+  topologyTooLarge: (max: number) => `the topology holds more than ${max} values; it is not read further`,
   corruptState: (process: string, reason: string) => `stored state of process "${process}" is unreadable: ${reason}`,
   stateTooNew: (process: string, recordVersion: number, codeVersion: number) =>
     `stored state of process "${process}" has version ${recordVersion}, newer than the code's stateVersion ${codeVersion}; the record is left untouched`,
@@ -59,6 +79,17 @@ export const messages = {
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };
+
+/** The message of a thrown value, an Error of another realm included (Node's fs errors under a VM). Never throws. */
+function thrownText(thrown: unknown): string {
+  try {
+    const message = (thrown as { message?: unknown } | null)?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // a Proxy or getter that throws: described below
+  }
+  return describeCause(thrown);
+}
 
 function describeType(messageType: string | undefined): string {
   return messageType === undefined ? 'a message without a "type"' : `message "${messageType}"`;

@@ -1,10 +1,41 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { createRequire } from 'node:module';
 import { GenServerError } from '../errors/genserver.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { LmdbStateStore } from './lmdb-state.store.js';
 import { MemoryStateStore } from './memory-state.store.js';
 import { RedisStateStore } from './redis-state.store.js';
 import type { StateStore, StateStoreSpec } from './state-store.interface.js';
+
+type BuiltInSpec = Extract<StateStoreSpec, { type: string }>;
+
+/** What a `stateStore` option accepts, as error texts say it. */
+export const STATE_STORE_RULE =
+  "{ type: 'memory' }, { type: 'lmdb', path }, { type: 'redis', url?, keyPrefix? }, a StateStore provider class or a StateStore instance";
+
+/**
+ * The npm package each built-in store loads on first use (optional peer dependencies). Tests point
+ * an entry at a package that is not installed.
+ */
+export const STORE_PACKAGES: Record<'lmdb' | 'redis', string> = { lmdb: 'lmdb', redis: 'ioredis' };
+
+/**
+ * The package a built-in store of `type` needs when it cannot be found from here, else undefined.
+ * The package is resolved, not loaded: a topology naming an uninstalled store fails when it is
+ * read, not when the first process starts.
+ */
+export function missingStorePackage(type: string): string | undefined {
+  const name = Object.hasOwn(STORE_PACKAGES, type) ? STORE_PACKAGES[type as keyof typeof STORE_PACKAGES] : undefined;
+  if (name === undefined) return undefined;
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return undefined;
+  } catch (error) {
+    // a package that exists but exports no `require` entry is still installed
+    return (error as { code?: unknown }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' ? undefined : name;
+  }
+}
 
 /** Builds the stores the tree asks for, one per distinct spec, and closes those it built at shutdown. */
 @Injectable()
@@ -13,10 +44,12 @@ export class StateStores {
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
+  /** The store a spec names; a spec that names none is an `InvalidOptionError` (thrown, not rejected). */
   resolve(spec: StateStoreSpec): Promise<StateStore> {
+    if (!isStateStoreSpec(spec)) throw new InvalidOptionError('stateStore', spec, STATE_STORE_RULE);
     if (typeof spec === 'function') return Promise.resolve(this.provided(spec));
     if (typeof (spec as StateStore).load === 'function') return Promise.resolve(spec as StateStore);
-    const builtIn = spec as Extract<StateStoreSpec, { type: string }>;
+    const builtIn = spec as BuiltInSpec;
     const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : 'memory';
     let store = this.built.get(key);
     if (!store) {
@@ -40,7 +73,7 @@ export class StateStores {
     }
   }
 
-  private build(spec: Extract<StateStoreSpec, { type: string }>): Promise<StateStore> {
+  private build(spec: BuiltInSpec): Promise<StateStore> {
     switch (spec.type) {
       case 'memory':
         return Promise.resolve(new MemoryStateStore());
@@ -57,5 +90,23 @@ export class StateStores {
     } catch {
       throw new GenServerError(`state store ${type.name} is not a provider of the app: list it in a module's providers`);
     }
+  }
+}
+
+/** Whether `value` names a store: a built-in spec, a provider class, or an object with `load`. */
+export function isStateStoreSpec(value: unknown): value is StateStoreSpec {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object') return false;
+  const spec = value as Record<string, unknown>;
+  if (typeof spec.load === 'function') return true;
+  switch (spec.type) {
+    case 'memory':
+      return true;
+    case 'lmdb':
+      return typeof spec.path === 'string' && spec.path.length > 0;
+    case 'redis':
+      return (spec.url === undefined || typeof spec.url === 'string') && (spec.keyPrefix === undefined || typeof spec.keyPrefix === 'string');
+    default:
+      return false;
   }
 }

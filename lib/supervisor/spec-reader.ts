@@ -1,7 +1,10 @@
+import { DURATION_RULE, isDuration } from '../common/duration.js';
 import { GenServerError } from '../errors/genserver.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
-import type { CheckpointPolicy } from '../state/state-store.interface.js';
+import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
+import { isStateStoreSpec, STATE_STORE_RULE } from '../state/state-stores.js';
 import type {
   BackoffSpec,
   ChildSpec,
@@ -16,6 +19,8 @@ const STRATEGIES: readonly RestartStrategy[] = ['one_for_one', 'one_for_all', 'r
 const RESTART_TYPES: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const BACKOFF_TYPES: readonly BackoffSpec['type'][] = ['none', 'constant', 'linear', 'exponential'];
 const DEFAULT_HEARTBEAT_MS = 1000;
+/** Supervisors nested deeper than this are refused: real trees are a few levels deep. */
+export const MAX_SUPERVISION_DEPTH = 50;
 
 export type ChildForm =
   | { kind: 'supervisor'; spec: SupervisorSpec; path: string }
@@ -32,6 +37,29 @@ export class SpecReader {
       ...this.common(spec, path),
       maxChildren: Infinity,
     };
+  }
+
+  /**
+   * Checks the shape of a whole tree before it is built: no supervisor inside itself, at most
+   * `MAX_SUPERVISION_DEPTH` levels, and structure (children, nested supervisors) that can be read.
+   * A spec built in code can be cyclic, absurdly deep, or hold throwing getters; each is an
+   * `InvalidOptionError` naming the path, never a `RangeError`.
+   */
+  checkShape(root: SupervisorSpec, path: string, ancestors: readonly object[] = []): void {
+    if (root === null || typeof root !== 'object') return; // reported with its path by supervisor()
+    const cycle = ancestors.indexOf(root);
+    if (cycle >= 0) throw new InvalidOptionError(path, root, `a supervisor that does not contain itself (it is its own ancestor, ${ancestors.length - cycle} level(s) up)`);
+    if (ancestors.length >= MAX_SUPERVISION_DEPTH) throw new InvalidOptionError(path, root, `nested at most ${MAX_SUPERVISION_DEPTH} supervisors deep`);
+    const children = readable(() => root.children, `${path}.children`);
+    if (!Array.isArray(children)) return;
+    const within = [...ancestors, root];
+    children.forEach((_, index) => {
+      const at = `${path}.children[${index}]`;
+      const child = readable(() => children[index], at) as Record<string, unknown> | null;
+      if (child === null || typeof child !== 'object') return;
+      const nested = readable(() => ('supervisor' in child ? child.supervisor : 'type' in child ? undefined : child), at);
+      if (nested !== undefined) this.checkShape(nested as SupervisorSpec, nested === child ? at : `${at}.supervisor`, within);
+    });
   }
 
   dynamicSupervisor(spec: DynamicSupervisorSpec, path: string): ResolvedSupervisor {
@@ -60,25 +88,36 @@ export class SpecReader {
   /** The options a process child spec (or a `start` call) sets; the rest comes from the class and the module. */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
+    this.stateStore(spec.stateStore, `${path}.stateStore`);
     return {
       args: spec.args,
       restart: this.restart(spec.restart, `${path}.restart`),
       maxMailbox: this.count(spec.maxMailbox, `${path}.maxMailbox`, 1),
       shutdownMs: this.ms(spec.shutdownMs, `${path}.shutdownMs`),
       handlerTimeoutMs: this.ms(spec.handlerTimeoutMs, `${path}.handlerTimeoutMs`),
+      initTimeoutMs: this.ms(spec.initTimeoutMs, `${path}.initTimeoutMs`),
       checkpoint: this.checkpoint(spec.checkpoint, `${path}.checkpoint`),
       durableReplies: this.flag(spec.durableReplies, `${path}.durableReplies`),
       deleteStateOnStop: this.flag(spec.deleteStateOnStop, `${path}.deleteStateOnStop`),
     };
   }
 
+  /** A store spec (module, supervisor or process option), checked before any process needs it. */
+  stateStore(value: unknown, path: string): StateStoreSpec | undefined {
+    if (value === undefined || isStateStoreSpec(value)) return value;
+    throw new InvalidOptionError(path, value, STATE_STORE_RULE);
+  }
+
+  /** `{ intervalMs: Infinity }` (never on a timer) is read as `'manual'`. */
   checkpoint(value: unknown, path: string): CheckpointPolicy | undefined {
     if (value === undefined || value === 'every-message' || value === 'manual') return value;
     if (value !== null && typeof value === 'object') {
       const policy = value as { everyN?: unknown; intervalMs?: unknown };
       const keys = Object.keys(policy);
       if (keys.length === 1 && keys[0] === 'everyN' && this.count(policy.everyN, `${path}.everyN`, 1)) return value as CheckpointPolicy;
-      if (keys.length === 1 && keys[0] === 'intervalMs' && this.ms(policy.intervalMs, `${path}.intervalMs`)) return value as CheckpointPolicy;
+      if (keys.length === 1 && keys[0] === 'intervalMs' && this.ms(policy.intervalMs, `${path}.intervalMs`)) {
+        return policy.intervalMs === Infinity ? 'manual' : (value as CheckpointPolicy);
+      }
     }
     throw this.error(path, `a checkpoint policy is 'every-message', 'manual', { everyN } or { intervalMs }, got ${JSON.stringify(value)}`);
   }
@@ -89,11 +128,13 @@ export class SpecReader {
   }
 
   private common(spec: SupervisorSpec | DynamicSupervisorSpec, path: string) {
+    this.stateStore(spec.stateStore, `${path}.stateStore`);
     return {
       maxRestarts: this.count(spec.maxRestarts, `${path}.maxRestarts`, 0) ?? 3,
       withinMs: this.ms(spec.withinMs, `${path}.withinMs`) ?? 5000,
       backoff: this.backoff(spec.backoff, `${path}.backoff`),
-      heartbeatMs: this.ms(spec.heartbeatMs, `${path}.heartbeatMs`) ?? DEFAULT_HEARTBEAT_MS,
+      // Infinity (no timer) turns the heartbeat off, as 0 does.
+      heartbeatMs: offWhenInfinite(this.ms(spec.heartbeatMs, `${path}.heartbeatMs`) ?? DEFAULT_HEARTBEAT_MS),
       restart: this.restart(spec.restart, `${path}.restart`) ?? 'permanent',
     };
   }
@@ -131,9 +172,10 @@ export class SpecReader {
     return value;
   }
 
+  /** The shared duration rule: 0 to 2^31 - 1 ms, or Infinity (no timer). */
   private ms(value: unknown, path: string): number | undefined {
     if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !(value >= 0)) throw this.error(path, `must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+    if (!isDuration(value)) throw new InvalidOptionError(path, value, DURATION_RULE);
     return value;
   }
 
@@ -148,4 +190,17 @@ export class SpecReader {
   private error(path: string, problem: string): GenServerError {
     return new GenServerError(messages.invalidSupervision(path, problem));
   }
+}
+
+/** Reads a part of a spec written in code; a getter or Proxy trap that throws names the path. */
+function readable<T>(read: () => T, path: string): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new InvalidOptionError(path, error, 'readable (reading it threw)');
+  }
+}
+
+function offWhenInfinite(ms: number): number {
+  return ms === Infinity ? 0 : ms;
 }

@@ -22,7 +22,7 @@ import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { SupervisorUnavailableError } from '../errors/supervisor-unavailable.error.js';
 import { checkProcessName } from '../runtime/process-name.js';
-import { typeLocationOf } from '../topology/topology-source.js';
+import { checkTopologyAtBoot, typeLocationOf } from '../topology/topology-source.js';
 
 import { StateStores } from '../state/state-stores.js';
 import type { StateStore, StateStoreSpec } from '../state/state-store.interface.js';
@@ -58,6 +58,10 @@ export class SupervisionTree implements SupervisorHost {
       maxRestarts: this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
       withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
     };
+    // A topology with problems reports them here, with its unknown types, before anything is built.
+    checkTopologyAtBoot(this.options, (type) => this.kernel.resolveType(type));
+    this.reader.checkShape(spec, 'supervision');
+    this.reader.stateStore(this.options.stateStore, 'stateStore');
     const placed = new Set<string>();
     const typeProblems: (TopologyProblem & { source: string })[] = [];
     this.root = this.buildSupervisor(spec, 'supervision', placed, typeProblems);

@@ -1,9 +1,16 @@
 import { z } from 'zod';
+import { DURATION_RULE, isDuration } from '../common/duration.js';
+import { messages } from '../errors/messages.js';
 
-// The YAML shape, snake_case as Civitas writes it. Children are checked one by one by the loader
-// (their kind decides their schema), so `children` is only "a list" here.
+// The YAML shape, snake_case as Civitas writes it. Structure (the `supervision` mapping, `children`
+// lists, a child's kind, nested `supervisor:`) is read by the topology reader itself, so that a
+// problem in one supervisor never hides those of its children: here those fields are `unknown`.
 
-const ms = z.number().min(0);
+/** The shared duration rule (0..2^31 - 1 ms, or `.inf`: no timer) for every `*_ms` key. */
+const ms = z.custom<number>(isDuration, { error: (issue) => messages.topologyDuration(DURATION_RULE, issue.input) });
+const positiveMs = z.custom<number>((value) => isDuration(value) && value > 0, {
+  error: (issue) => messages.topologyPositiveDuration(DURATION_RULE, issue.input),
+});
 const count = (min: number) => z.number().int().min(min);
 const strategy = z.enum(['one_for_one', 'one_for_all', 'rest_for_one', 'ONE_FOR_ONE', 'ONE_FOR_ALL', 'REST_FOR_ONE']);
 const restart = z.enum(['permanent', 'transient', 'temporary']);
@@ -18,7 +25,7 @@ export const stateStoreSchema = z.discriminatedUnion('type', [
 const checkpoint = z.union([
   z.enum(['every-message', 'manual']),
   z.strictObject({ every_n: count(1) }),
-  z.strictObject({ interval_ms: z.number().positive() }),
+  z.strictObject({ interval_ms: positiveMs }),
 ]);
 
 export const backoffSchema = z.strictObject({
@@ -27,6 +34,12 @@ export const backoffSchema = z.strictObject({
   max_ms: ms.optional(),
   jitter: z.number().min(0).max(1).optional(),
 });
+
+/** The mailbox bound, in either spelling (not both): `max_mailbox: N` or `mailbox: { max: N }`. */
+const mailboxFields = {
+  max_mailbox: count(1).optional(),
+  mailbox: z.strictObject({ max: count(1) }).optional(),
+};
 
 const supervisorFields = {
   name,
@@ -41,7 +54,7 @@ const supervisorFields = {
 export const supervisorSchema = z.strictObject({
   ...supervisorFields,
   strategy: strategy.optional(),
-  children: z.array(z.unknown()).optional(),
+  children: z.unknown().optional(),
 });
 
 export const dynamicSupervisorSchema = z.strictObject({
@@ -51,7 +64,7 @@ export const dynamicSupervisorSchema = z.strictObject({
 });
 
 export const supervisorWrapperSchema = z.strictObject({
-  supervisor: z.record(z.string(), z.unknown()),
+  supervisor: z.unknown(),
   restart: restart.optional(),
 });
 
@@ -61,9 +74,10 @@ export const processChildSchema = z.strictObject({
   type: z.string().min(1),
   restart: restart.optional(),
   args: z.unknown().optional(),
-  mailbox: z.strictObject({ max: count(1) }).optional(),
+  ...mailboxFields,
   shutdown_ms: ms.optional(),
   handler_timeout_ms: ms.optional(),
+  init_timeout_ms: ms.optional(),
   state_store: stateStoreSchema.optional(),
   checkpoint: checkpoint.optional(),
   durable_replies: z.boolean().optional(),
@@ -72,11 +86,12 @@ export const processChildSchema = z.strictObject({
 
 export const genserverSchema = z.strictObject({
   call_timeout_ms: ms.optional(),
-  max_mailbox: count(1).optional(),
+  init_timeout_ms: ms.optional(),
+  ...mailboxFields,
   drain_budget: count(1).optional(),
   check_payloads: z.boolean().optional(),
   on_root_failure: z.enum(['shutdown', 'keep']).optional(),
-  supervision: z.record(z.string(), z.unknown()).optional(),
+  supervision: z.unknown().optional(),
   state_store: stateStoreSchema.optional(),
 });
 
@@ -85,3 +100,4 @@ export type SupervisorYaml = z.infer<typeof supervisorSchema>;
 export type DynamicSupervisorYaml = z.infer<typeof dynamicSupervisorSchema>;
 export type ProcessChildYaml = z.infer<typeof processChildSchema>;
 export type StateStoreYaml = z.infer<typeof stateStoreSchema>;
+export type MailboxYaml = Pick<ProcessChildYaml, 'max_mailbox' | 'mailbox'>;
