@@ -23,6 +23,7 @@ import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
 import { context, type Context } from '@opentelemetry/api';
 import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import { ProcessState, type StateOwner } from '../state/process-state.js';
 import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
@@ -573,7 +574,7 @@ export class ProcessCell implements ProcessBinding, MailboxOwner<Envelope>, Supe
     return reason;
   }
 
-  private deliverInfo(payload: unknown, trace: Record<string, string> | undefined): void {
+  private deliverInfo(payload: unknown, trace: TraceCarrier | undefined): void {
     const { envelope, refused } = this.host.info(this.name, payload, trace);
     if (refused) this.deadLetter(envelope, refused.name);
   }

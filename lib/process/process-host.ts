@@ -1,5 +1,6 @@
 import type { GenServerError } from '../errors/genserver.error.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import type { Envelope } from '../runtime/envelope.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
@@ -17,7 +18,7 @@ export interface ProcessHost {
   call<R>(to: string, payload: unknown, timeoutMs: number | undefined, chain: readonly string[]): Promise<R>;
   cast(to: string, payload: unknown): Promise<void>;
   /** Sends an info message (a timer firing) through the router; says why it was refused, if it was. */
-  info(to: string, payload: unknown, trace?: Record<string, string>): { envelope: Envelope; refused: GenServerError | undefined };
+  info(to: string, payload: unknown, trace?: TraceCarrier): { envelope: Envelope; refused: GenServerError | undefined };
   /** Answers a call. */
   reply(from: From, value: unknown, messageType: string | undefined): void;
   /** Fails a call. */

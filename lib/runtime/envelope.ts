@@ -1,4 +1,5 @@
 import type { From } from '../process/from.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 
 /** Which handler family a message goes to. */
 export type MessageKind = 'call' | 'cast' | 'info';
@@ -22,8 +23,11 @@ export interface Envelope {
   readonly deadline: number | undefined;
   /** Processes waiting, in order, on the call this message belongs to (cycle detection). */
   readonly chain: readonly string[] | undefined;
-  /** Trace-context carrier (W3C headers) for observability across processes and nodes. */
-  readonly trace: Readonly<Record<string, string>> | undefined;
+  /**
+   * The sender's trace context, when an OpenTelemetry SDK is registered: plain data, passed as it
+   * is in-process; a networked router writes it as W3C headers with `toW3C` and reads it with `fromW3C`.
+   */
+  readonly trace: TraceCarrier | undefined;
 }
 
 /** Reads the `type` field a handler pattern matches against. */

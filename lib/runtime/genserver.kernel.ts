@@ -25,6 +25,7 @@ import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { MonitorTable } from './monitor-table.js';
 import { Telemetry } from '../telemetry/telemetry.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { RestartType } from '../supervisor/supervision.interfaces.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 
@@ -161,7 +162,7 @@ export class GenServerKernel implements ProcessHost {
     return refused ? Promise.reject(refused) : RESOLVED;
   }
 
-  info(to: string, payload: unknown, trace?: Record<string, string>): { envelope: Envelope; refused: GenServerError | undefined } {
+  info(to: string, payload: unknown, trace?: TraceCarrier): { envelope: Envelope; refused: GenServerError | undefined } {
     const envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, undefined, trace);
     return { envelope, refused: this.router.route(envelope) };
   }
@@ -213,7 +214,7 @@ export class GenServerKernel implements ProcessHost {
   }
 
   /** The sender's trace context, when an SDK is registered (a boolean test otherwise). */
-  private traceCarrier(): Record<string, string> | undefined {
+  private traceCarrier(): TraceCarrier | undefined {
     return this.telemetry.tracing ? this.telemetry.carrier() : undefined;
   }
 
@@ -225,7 +226,7 @@ export class GenServerKernel implements ProcessHost {
     payload: unknown,
     deadline: number | undefined,
     chain: readonly string[] | undefined,
-    trace: Record<string, string> | undefined,
+    trace: TraceCarrier | undefined,
   ): Envelope {
     return { id: this.nextMessageId++, kind, to, from, type, payload, deadline, chain, trace };
   }
