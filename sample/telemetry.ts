@@ -1,4 +1,5 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
@@ -6,6 +7,7 @@ import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 /** The running SDK, and how to stop it (flushes what is buffered). */
 export interface SampleTelemetry {
   readonly sdk: NodeSDK;
+  readonly instrumentations: readonly Instrumentation[];
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export function startTelemetry(overrides: Partial<NodeSDKConfiguration> = {}): S
   sdk.start();
   return {
     sdk,
+    instrumentations,
     async stop() {
       await sdk.shutdown();
       for (const instrumentation of instrumentations) instrumentation.disable();
