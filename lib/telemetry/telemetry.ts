@@ -6,17 +6,16 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
-  createTraceState,
+  type Baggage,
   type Context,
   type Counter,
   type Histogram,
   type Span,
-  type SpanContext,
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
 import { MessageCounts, type Outcome, type TypeCounts } from './message-counts.js';
-import { decodeBaggage, traceCarrier, type TraceCarrier } from './trace-carrier.js';
+import { decodeBaggage, encodeBaggage, sameSender, spanContextOf, traceCarrier, type TraceCarrier } from './trace-carrier.js';
 
 export type { Outcome } from './message-counts.js';
 
@@ -77,6 +76,12 @@ export class Telemetry {
   private instruments: { duration: Histogram; restarts: Counter; deadLetters: Counter } | null = null;
   private readonly counts = new MessageCounts();
   private durationTick = 0;
+  /** The last baggage carried, and its header value: a request's messages share one Baggage object. */
+  private lastBaggage: Baggage | undefined = undefined;
+  private lastBaggageHeader: string | undefined = undefined;
+  /** The last parent context built from a carrier: a burst from one sender shares it. */
+  private lastSender: TraceCarrier | undefined = undefined;
+  private lastParent: Context = ROOT_CONTEXT;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly source: TelemetrySource) {}
@@ -96,7 +101,7 @@ export class Telemetry {
   carrier(): TraceCarrier | undefined {
     const active = context.active();
     const span = trace.getSpan(active);
-    return span === undefined ? undefined : traceCarrier(span.spanContext(), propagation.getBaggage(active), false);
+    return span === undefined ? undefined : traceCarrier(span.spanContext(), this.baggageHeader(propagation.getBaggage(active)), false);
   }
 
   /** For a timer: the scheduling span, carried as a link rather than a parent. */
@@ -120,19 +125,8 @@ export class Telemetry {
     let parent = ROOT_CONTEXT;
     let options = SPAN_OPTIONS[kind];
     if (carrier !== undefined) {
-      const sender: SpanContext = {
-        traceId: carrier.traceId,
-        spanId: carrier.spanId,
-        traceFlags: carrier.traceFlags,
-        isRemote: carrier.remote,
-        traceState: carrier.traceState === undefined ? undefined : createTraceState(carrier.traceState),
-      };
-      if (carrier.link) {
-        options = { kind: options.kind, links: [{ context: sender }] };
-      } else {
-        parent = trace.setSpanContext(ROOT_CONTEXT, sender);
-        if (carrier.baggage !== undefined) parent = propagation.setBaggage(parent, decodeBaggage(carrier.baggage));
-      }
+      if (carrier.link) options = { kind: options.kind, links: [{ context: spanContextOf(carrier) }] };
+      else parent = this.parentOf(carrier);
     }
     let span: Span | undefined;
     let recording = false;
@@ -162,6 +156,25 @@ export class Telemetry {
       trace: { span, startedAt, kind, processType: process.type, counts },
       context: span === undefined ? parent : trace.setSpan(parent, span),
     };
+  }
+
+  /** The context a carried sender's span is the parent in (with its baggage, if any). */
+  private parentOf(carrier: TraceCarrier): Context {
+    if (this.lastSender !== undefined && sameSender(this.lastSender, carrier)) return this.lastParent;
+    let parent = trace.setSpanContext(ROOT_CONTEXT, spanContextOf(carrier));
+    if (carrier.baggage !== undefined) parent = propagation.setBaggage(parent, decodeBaggage(carrier.baggage));
+    this.lastSender = carrier;
+    this.lastParent = parent;
+    return parent;
+  }
+
+  private baggageHeader(baggage: Baggage | undefined): string | undefined {
+    if (baggage === undefined) return undefined;
+    if (baggage !== this.lastBaggage) {
+      this.lastBaggage = baggage;
+      this.lastBaggageHeader = encodeBaggage(baggage);
+    }
+    return this.lastBaggageHeader;
   }
 
   /** Ends a handled message's span and counts its outcome. */

@@ -1,4 +1,4 @@
-import { baggageEntryMetadataFromString, propagation, type Baggage, type BaggageEntry } from '@opentelemetry/api';
+import { baggageEntryMetadataFromString, createTraceState, propagation, type Baggage, type BaggageEntry, type SpanContext } from '@opentelemetry/api';
 
 /**
  * The trace context an envelope carries from the sender to the process that handles it. Inside one
@@ -36,10 +36,10 @@ const TRACEPARENT_FORMAT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-
 const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
-/** A carrier for a span context taken in this process. */
+/** A carrier for a span context taken in this process; `baggage` is the W3C header value, if any. */
 export function traceCarrier(
   span: { traceId: string; spanId: string; traceFlags: number; traceState?: { serialize(): string } },
-  baggage: Baggage | undefined,
+  baggage: string | undefined,
   link: boolean,
 ): TraceCarrier {
   return {
@@ -47,12 +47,35 @@ export function traceCarrier(
     spanId: span.spanId,
     traceFlags: span.traceFlags,
     traceState: span.traceState?.serialize() || undefined,
-    baggage: baggage === undefined ? undefined : encodeBaggage(baggage),
+    baggage,
     remote: false,
     link,
     enqueuedAt: 0,
     mailbox: 0,
   };
+}
+
+/** The span context a carrier holds, as the API takes it. */
+export function spanContextOf(carrier: TraceCarrier): SpanContext {
+  return {
+    traceId: carrier.traceId,
+    spanId: carrier.spanId,
+    traceFlags: carrier.traceFlags,
+    isRemote: carrier.remote,
+    traceState: carrier.traceState === undefined ? undefined : createTraceState(carrier.traceState),
+  };
+}
+
+/** Whether two carriers hold the same sender context (then they share one parent context). */
+export function sameSender(a: TraceCarrier, b: TraceCarrier): boolean {
+  return (
+    a.spanId === b.spanId &&
+    a.traceId === b.traceId &&
+    a.traceFlags === b.traceFlags &&
+    a.traceState === b.traceState &&
+    a.baggage === b.baggage &&
+    a.remote === b.remote
+  );
 }
 
 /** The headers that carry `carrier` across a network: `traceparent`, and `tracestate`/`baggage` when set. */

@@ -1,7 +1,7 @@
 import { propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { fromW3C, toW3C } from 'nestjs-genserver';
-import { decodeBaggage, traceCarrier } from '../../lib/telemetry/trace-carrier.js';
+import { decodeBaggage, encodeBaggage, traceCarrier } from '../../lib/telemetry/trace-carrier.js';
 
 /** The OpenTelemetry SDK's own W3C propagators: what the headers must agree with. */
 const w3c = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
@@ -18,7 +18,8 @@ function contextWith(traceFlags: number, traceState?: string, baggage?: Record<s
 }
 
 function carrierOf(ctx: Context) {
-  return traceCarrier(trace.getSpanContext(ctx)!, propagation.getBaggage(ctx), false);
+  const baggage = propagation.getBaggage(ctx);
+  return traceCarrier(trace.getSpanContext(ctx)!, baggage && encodeBaggage(baggage), false);
 }
 
 describe('TraceCarrier ↔ W3C headers', () => {
