@@ -224,6 +224,7 @@ the floor.
 |---|---:|---:|---:|---:|---:|---:|---|
 ${sdkRow('casts, ParentBased(TraceIdRatioBased(0.01)) + metric reader', h.sampled.casts, 'msg/s', 0.4)}
 ${sdkRow('calls, ParentBased(TraceIdRatioBased(0.01)) + metric reader', h.sampled.calls, 'calls/s')}
+${sdkRow('casts sent inside a span the sampler dropped, same setup', h.sampled.unsampledParentCasts, 'msg/s')}
 ${sdkRow('casts, every span recorded (AlwaysOn), no meter', h.recorded.casts, 'msg/s', 0.15)}
 ${sdkRow('calls, every span recorded (AlwaysOn), no meter', h.recorded.calls, 'calls/s')}
 ${sdkRow('casts, every span recorded + metric reader', h.recorded.castsWithMetrics, 'msg/s', 0.15)}

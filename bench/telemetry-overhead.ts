@@ -66,26 +66,36 @@ const calls = (runtime: GenServerRuntime, n: number) => async () =>
  * active span around a no-op handler, end it — and nothing else. Yields to the event loop as
  * often as a mailbox does, so a batch processor exports as it would under the runtime.
  */
-async function spanFloorUs(n: number, parent: () => Context): Promise<number> {
+const spanFloor = (n: number, parent: () => Context) => async () => {
   const tracer = trace.getTracer('floor');
   const noop = () => undefined;
   const options = { kind: SpanKind.CONSUMER };
-  const once = async () => {
-    const ctx = parent();
-    const ms = await timed(async () => {
-      for (let i = 0; i < n; i++) {
-        const span = tracer.startSpan('genserver.cast', options, ctx);
-        context.with(trace.setSpan(ctx, span), noop);
-        span.end();
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
-      }
-    });
-    return (ms * 1000) / n;
-  };
-  await once();
-  const runs: number[] = [];
-  for (let i = 0; i < 5; i++) runs.push(await once());
-  return median(runs);
+  const ctx = parent();
+  const ms = await timed(async () => {
+    for (let i = 0; i < n; i++) {
+      const span = tracer.startSpan('genserver.cast', options, ctx);
+      context.with(trace.setSpan(ctx, span), noop);
+      span.end();
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
+  return (ms * 1000) / n;
+};
+
+/** Ours, the core and the SDK floor, run alternately (A B C A B C …) after a warm-up each; medians. */
+async function measure(runs: number, ours: () => Promise<number>, core: () => Promise<number>, floor: () => Promise<number>): Promise<Figure> {
+  await ours();
+  await core();
+  await floor();
+  const a: number[] = [];
+  const b: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await ours());
+    b.push(await core());
+    c.push(await floor());
+  }
+  return { ours: median(a), core: median(b), floorUs: median(c) };
 }
 
 /** What the previous version paid per message to carry context in-process: W3C inject + extract. */
@@ -131,7 +141,7 @@ export interface Figure {
 
 export interface TelemetryFigures {
   noSdk: { casts: number; calls: number; coreCasts: number; coreCalls: number };
-  sampled: { casts: Figure; calls: Figure };
+  sampled: { casts: Figure; calls: Figure; unsampledParentCasts: Figure };
   recorded: { casts: Figure; calls: Figure; castsWithMetrics: Figure };
   parented: { casts: Figure; injectExtractUs: number };
 }
@@ -150,50 +160,45 @@ export async function telemetryOverhead(n: number): Promise<TelemetryFigures> {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const root = () => ROOT_CONTEXT;
 
-  // 1. ParentBased(TraceIdRatioBased(0.01)), batch processor, a metric reader.
+  // 1. ParentBased(TraceIdRatioBased(0.01)), batch processor, a metric reader. Every burst starts at
+  // the top (no active span), so each message's span is a root the ratio sampler decides on.
   let unregister = register(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }), true);
   await noticed();
-  const sampledFloor = await spanFloorUs(n, root);
-  const sampledCasts = await compare(5, casts(traced.runtime, n), casts(core.runtime, n));
-  const sampledCalls = await compare(5, calls(traced.runtime, n), calls(core.runtime, n));
+  const sampledCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
+  const sampledCalls = await measure(5, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
+  // The same, sent inside a span the sampler dropped (99 requests in 100): every message follows it.
+  const dropped = () => trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 });
+  const unsampledCasts = await measure(5, casts(traced.runtime, n, dropped), casts(core.runtime, n, dropped), spanFloor(n, dropped));
   await unregister();
 
-  // 2. Every span recorded, batch processor, no meter provider; then with a metric reader too.
+  // 2. Every span recorded, batch processor, no meter provider.
   unregister = register(new AlwaysOnSampler(), false);
   await noticed();
-  const recordedFloor = await spanFloorUs(n, root);
-  const recordedCasts = await compare(5, casts(traced.runtime, n), casts(core.runtime, n));
-  const recordedCalls = await compare(5, calls(traced.runtime, n), calls(core.runtime, n));
-  // 3. The same, with the burst sent inside a recorded span: every message carries its parent.
-  const tracer = trace.getTracer('bench');
-  const parentSpan = tracer.startSpan('request');
+  const recordedCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
+  const recordedCalls = await measure(5, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
+  // 3. The same, with the burst sent inside a recorded span: every envelope carries its parent.
+  const parentSpan = trace.getTracer('bench').startSpan('request');
   const inSpan = () => trace.setSpan(ROOT_CONTEXT, parentSpan);
-  const parentedFloor = await spanFloorUs(n, inSpan);
-  const parentedCasts = await compare(5, casts(traced.runtime, n, inSpan), casts(core.runtime, n, inSpan));
+  const parentedCasts = await measure(5, casts(traced.runtime, n, inSpan), casts(core.runtime, n, inSpan), spanFloor(n, inSpan));
   const injectExtract = await injectExtractUs(n, inSpan());
   parentSpan.end();
   await unregister();
 
+  // 4. Every span recorded, and a metric reader.
   unregister = register(new AlwaysOnSampler(), true);
   await noticed();
-  const metricsFloor = await spanFloorUs(n, root);
-  const recordedMetricCasts = await compare(5, casts(traced.runtime, n), casts(core.runtime, n));
+  const recordedMetricCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
   await unregister();
 
   context.disable();
   propagation.disable();
   await traced.app.close();
   await core.app.close();
-  const figure = (r: { ours: number; base: number }, floorUs: number): Figure => ({ ours: r.ours, core: r.base, floorUs });
   return {
     noSdk: { casts: noSdkCasts.ours, coreCasts: noSdkCasts.base, calls: noSdkCalls.ours, coreCalls: noSdkCalls.base },
-    sampled: { casts: figure(sampledCasts, sampledFloor), calls: figure(sampledCalls, sampledFloor) },
-    recorded: {
-      casts: figure(recordedCasts, recordedFloor),
-      calls: figure(recordedCalls, recordedFloor),
-      castsWithMetrics: figure(recordedMetricCasts, metricsFloor),
-    },
-    parented: { casts: figure(parentedCasts, parentedFloor), injectExtractUs: injectExtract },
+    sampled: { casts: sampledCasts, calls: sampledCalls, unsampledParentCasts: unsampledCasts },
+    recorded: { casts: recordedCasts, calls: recordedCalls, castsWithMetrics: recordedMetricCasts },
+    parented: { casts: parentedCasts, injectExtractUs: injectExtract },
   };
 }
 
