@@ -164,22 +164,22 @@ export async function telemetryOverhead(n: number): Promise<TelemetryFigures> {
   // the top (no active span), so each message's span is a root the ratio sampler decides on.
   let unregister = register(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.01) }), true);
   await noticed();
-  const sampledCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
-  const sampledCalls = await measure(5, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
+  const sampledCasts = await measure(9, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
+  const sampledCalls = await measure(9, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
   // The same, sent inside a span the sampler dropped (99 requests in 100): every message follows it.
   const dropped = () => trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 });
-  const unsampledCasts = await measure(5, casts(traced.runtime, n, dropped), casts(core.runtime, n, dropped), spanFloor(n, dropped));
+  const unsampledCasts = await measure(9, casts(traced.runtime, n, dropped), casts(core.runtime, n, dropped), spanFloor(n, dropped));
   await unregister();
 
   // 2. Every span recorded, batch processor, no meter provider.
   unregister = register(new AlwaysOnSampler(), false);
   await noticed();
-  const recordedCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
-  const recordedCalls = await measure(5, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
+  const recordedCasts = await measure(9, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
+  const recordedCalls = await measure(9, calls(traced.runtime, n), calls(core.runtime, n), spanFloor(n, root));
   // 3. The same, with the burst sent inside a recorded span: every envelope carries its parent.
   const parentSpan = trace.getTracer('bench').startSpan('request');
   const inSpan = () => trace.setSpan(ROOT_CONTEXT, parentSpan);
-  const parentedCasts = await measure(5, casts(traced.runtime, n, inSpan), casts(core.runtime, n, inSpan), spanFloor(n, inSpan));
+  const parentedCasts = await measure(9, casts(traced.runtime, n, inSpan), casts(core.runtime, n, inSpan), spanFloor(n, inSpan));
   const injectExtract = await injectExtractUs(n, inSpan());
   parentSpan.end();
   await unregister();
@@ -187,7 +187,7 @@ export async function telemetryOverhead(n: number): Promise<TelemetryFigures> {
   // 4. Every span recorded, and a metric reader.
   unregister = register(new AlwaysOnSampler(), true);
   await noticed();
-  const recordedMetricCasts = await measure(5, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
+  const recordedMetricCasts = await measure(9, casts(traced.runtime, n), casts(core.runtime, n), spanFloor(n, root));
   await unregister();
 
   context.disable();
