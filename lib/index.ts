@@ -16,6 +16,7 @@ export { GenServerRuntime } from './runtime/genserver.runtime.js';
 export * from './topology/index.js';
 export * from './state/index.js';
 export type { Envelope, MessageKind } from './runtime/envelope.js';
+export { toW3C, fromW3C, type TraceCarrier } from './telemetry/index.js';
 export type { Router } from './runtime/router.js';
 export type {
   GenServerEvent,

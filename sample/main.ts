@@ -1,13 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
-import { startTracing } from './tracing.js';
+import { startTelemetry } from './telemetry.js';
 
 async function bootstrap() {
-  startTracing();
+  // First, so that the HTTP instrumentation patches `http` before Express and Nest load it: the app's
+  // modules are imported only after the SDK has started.
+  const telemetry = startTelemetry();
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = await import('./app.module.js');
   const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
+  // On Ctrl-C or SIGTERM: the app shuts down (processes terminate), then buffered spans and metrics are flushed.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void app.close().then(() => telemetry.stop()).finally(() => process.exit(0)));
+  }
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@ import type { CallOptions, ExitReason } from '../genserver.types.js';
 import type { Envelope } from '../runtime/envelope.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { From } from './from.js';
 import type { GenServerProcess } from './gen-server-process.js';
 import type { MonitorRef } from './monitor-ref.js';
@@ -24,7 +25,7 @@ export interface Outbox {
    * An info message to a process (a timer firing), tagged with the incarnation it belongs to: a
    * later incarnation drops it as stale. A refused one is published as a dead letter.
    */
-  info(to: string, payload: unknown, incarnation: number, trace?: Record<string, string>): void;
+  info(to: string, payload: unknown, incarnation: number, trace?: TraceCarrier): void;
   /** Answers a call; a reply that is not plain data fails the call with `InvalidPayloadError` instead. */
   reply(from: From, value: unknown, messageType: string | undefined): void;
   fail(from: From, error: unknown): void;

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { From } from '../process/from.js';
 
 import type { MessageKind } from '../genserver.types.js';
@@ -25,8 +26,11 @@ export interface Envelope {
    * drops them as stale (dead letter `'stale'`).
    */
   readonly incarnation: number | undefined;
-  /** Trace-context carrier (W3C headers) for observability across processes and nodes. */
-  readonly trace: Readonly<Record<string, string>> | undefined;
+  /**
+   * The sender's trace context, when an OpenTelemetry SDK is registered: plain data, passed as it
+   * is in-process; a networked router writes it as W3C headers with `toW3C` and reads it with `fromW3C`.
+   */
+  readonly trace: TraceCarrier | undefined;
 }
 
 /**
@@ -47,7 +51,7 @@ export class MessageEnvelope implements Envelope {
     readonly payload: unknown,
     readonly deadline: number | undefined,
     readonly incarnation: number | undefined,
-    readonly trace: Readonly<Record<string, string>> | undefined,
+    readonly trace: TraceCarrier | undefined,
   ) {}
 }
 

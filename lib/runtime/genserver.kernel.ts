@@ -20,6 +20,7 @@ import { ProcessCell } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 import { Telemetry } from '../telemetry/telemetry.js';
+import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import { MessageEnvelope, messageTypeOf, type Envelope } from './envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
@@ -184,7 +185,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     }
   }
 
-  info(to: string, payload: unknown, incarnation: number, trace?: Record<string, string>): void {
+  info(to: string, payload: unknown, incarnation: number, trace?: TraceCarrier): void {
     let envelope: Envelope | undefined;
     try {
       envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, incarnation, trace);
@@ -232,7 +233,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   }
 
   /** The sender's trace context, when an SDK is registered (a boolean test otherwise). */
-  private traceCarrier(): Record<string, string> | undefined {
+  private traceCarrier(): TraceCarrier | undefined {
     return this.telemetry.tracing ? this.telemetry.carrier() : undefined;
   }
 
@@ -244,7 +245,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     payload: unknown,
     deadline: number | undefined,
     incarnation: number | undefined,
-    trace: Record<string, string> | undefined,
+    trace: TraceCarrier | undefined,
   ): Envelope {
     return new MessageEnvelope(this.nextMessageId++, kind, to, from, type, payload, deadline, incarnation, trace);
   }

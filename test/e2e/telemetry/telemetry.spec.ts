@@ -4,7 +4,7 @@ import { context, metrics, propagation, SpanKind, SpanStatusCode, trace } from '
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { GenServer, GenServerModule, GenServerProcess, GenServerRuntime, HandleCall, HandleCast, HandleInfo } from 'nestjs-genserver';
@@ -85,7 +85,7 @@ describe('OpenTelemetry', () => {
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
     metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
     app = (await Test.createTestingModule({ imports: [TracedApp] }).compile()).createNestApplication({ logger: false });
     await app.init();
