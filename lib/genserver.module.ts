@@ -8,7 +8,7 @@ import { GenServerEvents } from './runtime/genserver-events.js';
 import { GenServerKernel } from './runtime/genserver.kernel.js';
 import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
 import { GenServerRuntime } from './runtime/genserver.runtime.js';
-import { SupervisionTree } from './supervisor/supervision-tree.js';
+import { SupervisionTree } from './runtime/supervision-tree.js';
 import { StateStores } from './state/state-stores.js';
 
 /**

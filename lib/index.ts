@@ -8,14 +8,15 @@ export { From } from './process/from.js';
 export { TimerRef } from './process/timer-ref.js';
 export { MonitorRef } from './process/monitor-ref.js';
 export type { DownMessage } from './runtime/monitor-table.js';
-export * from './supervisor/supervision.interfaces.js';
+export * from './interfaces/supervision.interface.js';
+export { Supervisor, DynamicSupervisor } from './supervisor/supervision-spec.js';
 export type { Clock } from './supervisor/restart-intensity.js';
 export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
 export * from './topology/index.js';
 export * from './state/index.js';
-export type { Envelope, MessageKind } from './runtime/envelope.js';
+export type { Envelope, MessageKind } from './process/envelope.js';
 export { toW3C, fromW3C, type TraceCarrier } from './telemetry/index.js';
 export type { Router } from './runtime/router.js';
 export type {

@@ -7,7 +7,7 @@ import {
   HANDLE_INFO_METADATA,
 } from '../genserver.constants.js';
 import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
-import type { MessageKind } from '../runtime/envelope.js';
+import type { MessageKind } from '../process/envelope.js';
 import { HandlerTable, type HandlerMethod } from './handler-table.js';
 
 const KIND_KEYS: readonly (readonly [MessageKind, string])[] = [

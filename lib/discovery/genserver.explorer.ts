@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { GenServerKernel } from '../runtime/genserver.kernel.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { GenServerMetadataAccessor } from './genserver-metadata.accessor.js';
 import type { GenServerType } from './genserver-type.js';
@@ -9,18 +8,19 @@ import { instanceFactory } from './instance-factory.js';
 
 /**
  * Finds the `@GenServer` providers of the app at bootstrap, reads their handlers once, and
- * registers them as types with the kernel.
+ * lists them as types, for the module to register with the runtime.
  */
 @Injectable()
 export class GenServerExplorer implements OnModuleInit {
   private readonly logger = new Logger('GenServer');
+  /** Every `@GenServer` type found, in discovery order. */
+  readonly types: GenServerType[] = [];
   /** Types with a process name, in discovery order: the processes started at boot. */
   readonly named: GenServerType[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly accessor: GenServerMetadataAccessor,
-    private readonly kernel: GenServerKernel,
     private readonly ownModuleRef: ModuleRef,
   ) {}
 
@@ -44,9 +44,9 @@ export class GenServerExplorer implements OnModuleInit {
         handlers: this.accessor.getHandlers(cls),
         moduleRef,
         moduleName: wrapper.host?.name,
-        instances: instanceFactory(wrapper, cls as GenServerType['cls'], moduleRef),
+        create: instanceFactory(wrapper, cls as GenServerType['cls'], moduleRef),
       };
-      this.kernel.registerType(type);
+      this.types.push(type);
       if (options.name !== undefined) this.named.push(type);
     }
   }

@@ -1,9 +1,9 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
-import type { MessageKind } from '../runtime/envelope.js';
+import type { MessageKind } from '../process/envelope.js';
 
-/** A handler method as found on the prototype; called with the instance as `this`. */
-export type HandlerMethod = (this: object, payload: unknown, from?: unknown) => unknown;
+import type { HandlerMethod } from '../process/process-type.js';
+export type { HandlerMethod } from '../process/process-type.js';
 
 interface KindHandlers {
   readonly exact: Map<string, HandlerMethod>;

@@ -1,5 +1,5 @@
-import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
-import type { RestartType } from '../genserver.types.js';
+import type { CheckpointPolicy, StateStoreSpec } from './state-store.interface.js';
+import type { RestartType } from './genserver.types.js';
 
 /** Durable-state options a process can have (class default, child spec, or `start`). */
 export interface PersistenceOptions {

@@ -1,6 +1,6 @@
-import type { StateStoreSpec } from '../state/state-store.interface.js';
-import type { Clock } from '../supervisor/restart-intensity.js';
-import type { SupervisorSpec } from '../supervisor/supervision.interfaces.js';
+import type { StateStoreSpec } from './state-store.interface.js';
+import type { Clock } from './genserver.types.js';
+import type { SupervisorSpec } from './supervision.interface.js';
 
 /** Options of `GenServerModule.forRoot` / `forRootAsync`. */
 export interface GenServerModuleOptions {

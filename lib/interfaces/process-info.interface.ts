@@ -1,5 +1,5 @@
-import type { RestartType } from '../genserver.types.js';
-export type { CallOptions } from '../genserver.types.js';
+import type { RestartType } from './genserver.types.js';
+export type { CallOptions } from './genserver.types.js';
 import type { PersistenceOptions } from './gen-server-options.interface.js';
 
 /** Lifecycle states a process goes through, in order; `restarting` may repeat. */

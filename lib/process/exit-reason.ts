@@ -1,6 +1,6 @@
 import { describeCause } from '../errors/describe-value.js';
-import type { ExitReason } from '../genserver.types.js';
-export type { ExitReason } from '../genserver.types.js';
+import type { ExitReason } from '../interfaces/genserver.types.js';
+export type { ExitReason } from '../interfaces/genserver.types.js';
 
 /** True for the reasons OTP treats as orderly: no restart of transient children, no error log. */
 export function isNormalExit(reason: ExitReason): boolean {

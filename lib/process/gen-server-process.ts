@@ -1,6 +1,6 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
-import type { CallOptions, ExitReason } from '../genserver.types.js';
+import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
 import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
 import type { TimerRef } from './timer-ref.js';

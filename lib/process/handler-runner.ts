@@ -1,7 +1,7 @@
 import { context, type Context } from '@opentelemetry/api';
 import { armTimer } from '../common/duration.js';
-import type { GenServerType } from '../discovery/genserver-type.js';
-import type { Envelope } from '../runtime/envelope.js';
+import type { ProcessType } from './process-type.js';
+import type { Envelope } from './envelope.js';
 import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
 import type { GenServerProcess } from './gen-server-process.js';
 import type { ProcessPorts } from './process-ports.js';
@@ -9,7 +9,7 @@ import type { ProcessPorts } from './process-ports.js';
 /** What the runner reports a handler's outcome to. */
 export interface RunnerOwner {
   readonly name: string;
-  readonly type: GenServerType;
+  readonly type: ProcessType;
   readonly ports: ProcessPorts;
   readonly restarts: number;
   /** A handler returned `value` (or its promise resolved with it). */

@@ -1,6 +1,6 @@
 import { checkDuration } from '../common/duration.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
-import type { CallOptions, ExitReason } from '../genserver.types.js';
+import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
 import { exitReasonOf } from './exit-reason.js';
 import type { From } from './from.js';
 import type { GenServerProcess, ProcessBinding } from './gen-server-process.js';

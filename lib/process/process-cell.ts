@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { armTimer } from '../common/duration.js';
-import type { GenServerType } from '../discovery/genserver-type.js';
+import type { ProcessType } from './process-type.js';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import type { GenServerError } from '../errors/genserver.error.js';
 import { MailboxFullError } from '../errors/mailbox-full.error.js';
@@ -9,14 +9,14 @@ import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { ProcessInitError } from '../errors/process-init.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnhandledMessageError } from '../errors/unhandled-message.error.js';
-import type { ExitReason, RestartType } from '../genserver.types.js';
+import type { ExitReason, RestartType } from '../interfaces/genserver.types.js';
 import type { ProcessStatus, ProcessStatusName } from '../interfaces/process-info.interface.js';
-import type { Envelope } from '../runtime/envelope.js';
-import type { ChildParent, SupervisedChild } from '../supervisor/supervised-child.js';
-import type { TreeNode } from '../supervisor/supervision.interfaces.js';
-import { ProcessState, type StateOwner } from '../state/process-state.js';
+import type { Envelope } from './envelope.js';
+import type { ChildParent, SupervisedChild } from './supervised-child.js';
+import type { TreeNode } from '../interfaces/supervision.interface.js';
+import { ProcessState, type StateOwner } from './process-persistence.js';
 import { presentState, stateForLog } from '../state/redact.js';
-import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { describeReason, isNormalExit } from './exit-reason.js';
 import type { From } from './from.js';
 import { PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
@@ -75,7 +75,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   constructor(
     readonly name: string,
-    readonly type: GenServerType,
+    readonly type: ProcessType,
     private readonly args: unknown,
     readonly options: ChildOptions,
     readonly ports: ProcessPorts,
@@ -396,7 +396,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private async bringUp(): Promise<void> {
-    const instance = await this.ports.instantiate(this.type);
+    const instance = await this.type.create();
     const live = new Incarnation(this, ++this.incarnation, instance);
     this.live = live;
     instance[PROCESS_BINDING] = live;

@@ -1,11 +1,9 @@
-import type { GenServerType } from '../discovery/genserver-type.js';
-import type { CallOptions, ExitReason } from '../genserver.types.js';
-import type { Envelope } from '../runtime/envelope.js';
-import type { GenServerEvent } from '../runtime/genserver-events.js';
+import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
+import type { Envelope } from './envelope.js';
+import type { GenServerEvent } from './process-events.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { From } from './from.js';
-import type { GenServerProcess } from './gen-server-process.js';
 import type { MonitorRef } from './monitor-ref.js';
 
 /** Who makes a call from inside a process: what cycle detection needs to know about the caller. */
@@ -49,8 +47,6 @@ export interface ProcessPorts {
   readonly monitors: MonitorRegistry;
   readonly telemetry: Telemetry;
   readonly drainBudget: number;
-  /** Builds a fresh instance of the type through Nest. */
-  instantiate(type: GenServerType): Promise<GenServerProcess>;
   emit(event: GenServerEvent): void;
   /** Forgets a process that has stopped. */
   release(name: string): void;

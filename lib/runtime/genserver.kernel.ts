@@ -12,16 +12,15 @@ import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { messages } from '../errors/messages.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
-import type { CallOptions, MessageKind, RestartType } from '../genserver.types.js';
+import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { From } from '../process/from.js';
-import type { GenServerProcess } from '../process/gen-server-process.js';
 import { ProcessCell } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
-import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
+import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import type { TraceCarrier } from '../telemetry/trace-carrier.js';
-import { MessageEnvelope, messageTypeOf, type Envelope } from './envelope.js';
+import { MessageEnvelope, messageTypeOf, type Envelope } from '../process/envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
 import { MonitorTable } from './monitor-table.js';
@@ -218,10 +217,6 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   deadLetter(envelope: Envelope, reason: string): void {
     this.telemetry.deadLetter(reason);
     this.emit({ type: 'dead-letter', name: envelope.to, at: Date.now(), reason, envelope });
-  }
-
-  instantiate(type: GenServerType): Promise<GenServerProcess> {
-    return type.instances ? type.instances() : type.moduleRef.create(type.cls as new () => GenServerProcess);
   }
 
   emit(event: GenServerEvent): void {

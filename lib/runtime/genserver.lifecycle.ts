@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { GenServerExplorer } from '../discovery/genserver.explorer.js';
-import { SupervisionTree } from '../supervisor/supervision-tree.js';
+import { SupervisionTree } from './supervision-tree.js';
 import { GenServerKernel } from './genserver.kernel.js';
 
 /**
@@ -18,6 +18,8 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Two classes answering to one type name fail the boot here, before anything starts.
+    for (const type of this.explorer.types) this.kernel.registerType(type);
     this.kernel.startTelemetry();
     // A boot that fails leaves nothing running behind it (the tree stops what it started).
     await this.tree.boot(this.explorer.named);

@@ -12,8 +12,8 @@ import { checkProcessName } from './process-name.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import type { GenServerEvent } from './genserver-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
-import { SupervisionTree } from '../supervisor/supervision-tree.js';
-import type { TreeNode } from '../supervisor/supervision.interfaces.js';
+import { SupervisionTree } from './supervision-tree.js';
+import type { TreeNode } from '../interfaces/supervision.interface.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other

@@ -1,7 +1,7 @@
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import type { GenServerError } from '../errors/genserver.error.js';
 import type { From } from '../process/from.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../process/envelope.js';
 import type { PendingCalls } from './pending-calls.js';
 import type { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';

@@ -1,5 +1,5 @@
 import { describeReason } from '../process/exit-reason.js';
-import type { ExitReason } from '../genserver.types.js';
+import type { ExitReason } from '../interfaces/genserver.types.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import type { MonitorRegistry } from '../process/process-ports.js';
 

@@ -1,6 +1,6 @@
 import type { GenServerError } from '../errors/genserver.error.js';
 import type { From } from '../process/from.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../process/envelope.js';
 
 /**
  * The one seam every message crosses. The in-process router hands envelopes to local mailboxes;

@@ -1,7 +1,7 @@
 import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
 import { decodeState, encodeState } from './state-codec.js';
-import type { CheckpointPolicy, StateRecord, StateStore } from './state-store.interface.js';
+import type { CheckpointPolicy, StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 interface Batch {
   readonly done: Promise<void>;

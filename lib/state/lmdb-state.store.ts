@@ -1,6 +1,6 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { decodeRecord, encodeRecord } from './state-codec.js';
-import type { StateRecord, StateStore } from './state-store.interface.js';
+import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /**
  * An embedded durable store (LMDB): no server, installs from the npm registry with prebuilt

@@ -1,4 +1,4 @@
-import type { StateRecord, StateStore } from './state-store.interface.js';
+import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /** Keeps records in this Node.js process: state survives process restarts, not app restarts. */
 export class MemoryStateStore implements StateStore {

@@ -1,5 +1,5 @@
 import { describeValue } from '../errors/describe-value.js';
-import { From } from '../process/from.js';
+import { SHOWN_AS } from '../genserver.constants.js';
 
 // Status, crash logs and `crashed` events show a process's state: anything a handler put there,
 // including graphs with shared and cyclic references, `From`s of deferred calls (which are the
@@ -93,9 +93,10 @@ class Presenter {
         return value;
     }
     try {
-      if (value instanceof From) return shortFrom(value);
+      const shownAs = (value as { [SHOWN_AS]?: unknown })[SHOWN_AS];
+      if (typeof shownAs === 'function') return String(shownAs.call(value));
     } catch {
-      return UNREADABLE; // a Proxy whose getPrototypeOf trap throws
+      return UNREADABLE; // a Proxy whose trap throws
     }
     const first = this.seen.get(value);
     if (first !== undefined) return this.ancestors.has(value) ? circular(first) : shared(first);
@@ -182,11 +183,6 @@ class Presenter {
     this.budget--;
     return REDACTED;
   }
-}
-
-/** The documented short form of a `From`: `From(ref 12, caller "x")`, `From(ref 12, caller null)`. */
-function shortFrom(from: From): string {
-  return `From(ref ${describeValue(from.ref)}, caller ${describeValue(from.caller)})`;
 }
 
 function dateText(date: Date): string {

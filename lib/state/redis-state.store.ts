@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { decodeRecord, encodeRecord } from './state-codec.js';
-import type { StateRecord, StateStore } from './state-store.interface.js';
+import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /**
  * Redis: records are JSON strings under `<keyPrefix>state:<name>`; unreadable ones are renamed to

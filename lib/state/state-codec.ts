@@ -1,5 +1,5 @@
 import { CorruptStateError } from '../errors/corrupt-state.error.js';
-import type { StateRecord } from './state-store.interface.js';
+import type { StateRecord } from '../interfaces/state-store.interface.js';
 
 // JSON, readable in any store and by any language, with Map, Set, Date and bigint kept by tags.
 const TAG = '$genserver';

@@ -6,7 +6,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { LmdbStateStore } from './lmdb-state.store.js';
 import { MemoryStateStore } from './memory-state.store.js';
 import { RedisStateStore } from './redis-state.store.js';
-import type { StateStore, StateStoreSpec } from './state-store.interface.js';
+import type { StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
 
 type BuiltInSpec = Extract<StateStoreSpec, { type: string }>;
 

@@ -1,5 +1,5 @@
 import { MAX_DURATION_MS } from '../common/duration.js';
-import type { BackoffSpec } from './supervision.interfaces.js';
+import type { BackoffSpec } from '../interfaces/supervision.interface.js';
 
 /**
  * Delay before restart attempt `attempt` (1-based), in ms. It never exceeds `MAX_DURATION_MS`,

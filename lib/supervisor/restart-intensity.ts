@@ -1,7 +1,5 @@
-/** Where supervisors read the time for restart windows; a module option, so tests can drive it. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from '../interfaces/genserver.types.js';
+export type { Clock } from '../interfaces/genserver.types.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 

@@ -3,7 +3,7 @@ import { GenServerError } from '../errors/genserver.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
-import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
+import type { CheckpointPolicy, StateStoreSpec } from '../interfaces/state-store.interface.js';
 import { isStateStoreSpec, STATE_STORE_RULE } from '../state/state-stores.js';
 import type {
   BackoffSpec,
@@ -13,7 +13,7 @@ import type {
   RestartStrategy,
   RestartType,
   SupervisorSpec,
-} from './supervision.interfaces.js';
+} from '../interfaces/supervision.interface.js';
 
 const STRATEGIES: readonly RestartStrategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const RESTART_TYPES: readonly RestartType[] = ['permanent', 'transient', 'temporary'];

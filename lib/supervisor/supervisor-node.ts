@@ -2,13 +2,13 @@ import { Logger } from '@nestjs/common';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import { MaxChildrenError } from '../errors/max-children.error.js';
 import { describeReason, isNormalExit, type ExitReason } from '../process/exit-reason.js';
-import type { GenServerEvent } from '../runtime/genserver-events.js';
+import type { GenServerEvent } from '../process/process-events.js';
 import { MAX_DURATION_MS } from '../common/duration.js';
 import { backoffDelay } from './backoff.js';
 import { RestartIntensity, type Clock } from './restart-intensity.js';
-import type { ChildParent, SupervisedChild } from './supervised-child.js';
-import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from './supervision.interfaces.js';
-import type { StateStoreSpec } from '../state/state-store.interface.js';
+import type { ChildParent, SupervisedChild } from '../process/supervised-child.js';
+import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from '../interfaces/supervision.interface.js';
+import type { StateStoreSpec } from '../interfaces/state-store.interface.js';
 
 /** A supervisor spec with every default filled in. */
 export interface ResolvedSupervisor {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { GenServerRuntime } from '../runtime/genserver.runtime.js';
-import type { TreeNode } from '../supervisor/supervision.interfaces.js';
+import type { TreeNode } from '../interfaces/supervision.interface.js';
 
 /** What `GenServerHealthIndicator.isHealthy` checks beyond the root supervisor. */
 export interface GenServerHealthOptions {

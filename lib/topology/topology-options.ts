@@ -1,5 +1,5 @@
-import type { CheckpointPolicy, StateStoreSpec } from '../state/state-store.interface.js';
-import type { BackoffSpec, ChildSpec } from '../supervisor/supervision.interfaces.js';
+import type { CheckpointPolicy, StateStoreSpec } from '../interfaces/state-store.interface.js';
+import type { BackoffSpec, ChildSpec } from '../interfaces/supervision.interface.js';
 import type { DynamicSupervisorYaml, MailboxYaml, ProcessChildYaml, StateStoreYaml, SupervisorYaml } from './topology.schema.js';
 
 // Turns checked YAML (snake_case) into the options and specs of code (camelCase). Nothing here

@@ -3,7 +3,7 @@ import { messages } from '../errors/messages.js';
 import type { TopologyProblem } from '../errors/topology.error.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import { missingStorePackage } from '../state/state-stores.js';
-import type { ChildSpec, SupervisorSpec } from '../supervisor/supervision.interfaces.js';
+import type { ChildSpec, SupervisorSpec } from '../interfaces/supervision.interface.js';
 import { didYouMean } from './did-you-mean.js';
 import { keysAt } from './schema-keys.js';
 import { clean, mailboxBound, processChild, supervisorOptions, toStateStore } from './topology-options.js';

@@ -18,7 +18,7 @@ describe('PendingCalls', () => {
     const { ref, promise } = open(1000);
     expect(calls.resolve(ref, 'first')).toBe(true);
     expect(calls.resolve(ref, 'second')).toBe(false);
-    expect(calls.resolve({ ref: ref.ref, caller: null, toJSON: ref.toJSON }, 'forged')).toBe(false);
+    expect(calls.resolve({ ref: ref.ref, caller: null, toJSON: ref.toJSON } as unknown as From, 'forged')).toBe(false);
     await expect(promise).resolves.toBe('first');
     expect(calls.size).toBe(0);
   });

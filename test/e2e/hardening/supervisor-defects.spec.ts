@@ -1,5 +1,5 @@
 import { GenServer, GenServerProcess, HandleCall, NoSuchSupervisorError, SupervisorUnavailableError } from 'nestjs-genserver';
-import { SupervisionTree } from '../../../lib/supervisor/supervision-tree.js';
+import { SupervisionTree } from '../../../lib/runtime/supervision-tree.js';
 import type { SupervisorNode } from '../../../lib/supervisor/supervisor-node.js';
 import { bootApp, nextEvent, sleep } from '../../support/app.js';
 import { Journal, Worker } from '../../support/workers.js';

@@ -11,21 +11,21 @@ import type { GenServerModuleOptions } from '../interfaces/genserver-module-opti
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { describeReason, type ExitReason } from '../process/exit-reason.js';
 import type { ProcessCell } from '../process/process-cell.js';
-import type { GenServerEvent } from '../runtime/genserver-events.js';
-import { GenServerKernel } from '../runtime/genserver.kernel.js';
-import { systemClock, type Clock } from './restart-intensity.js';
-import { SupervisorNode, type SupervisorHost } from './supervisor-node.js';
-import { SpecReader } from './spec-reader.js';
-import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from './supervision.interfaces.js';
+import type { GenServerEvent } from '../process/process-events.js';
+import { GenServerKernel } from './genserver.kernel.js';
+import { systemClock, type Clock } from '../supervisor/restart-intensity.js';
+import { SupervisorNode, type SupervisorHost } from '../supervisor/supervisor-node.js';
+import { SpecReader } from '../supervisor/spec-reader.js';
+import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from '../interfaces/supervision.interface.js';
 import { TopologyError, type TopologyProblem } from '../errors/topology.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { SupervisorUnavailableError } from '../errors/supervisor-unavailable.error.js';
-import { checkProcessName } from '../runtime/process-name.js';
+import { checkProcessName } from './process-name.js';
 import { checkTopologyAtBoot, typeLocationOf } from '../topology/topology-source.js';
 
 import { StateStores } from '../state/state-stores.js';
-import type { StateStore, StateStoreSpec } from '../state/state-store.interface.js';
+import type { StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
 
 type TypeProblems = (TopologyProblem & { source: string })[];
 

@@ -1,15 +1,15 @@
 import { Logger } from '@nestjs/common';
-import type { GenServerType } from '../discovery/genserver-type.js';
+import type { ProcessType } from './process-type.js';
 import { CorruptStateError } from '../errors/corrupt-state.error.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { StateMigrationError } from '../errors/state-migration.error.js';
 import { StateVersionError } from '../errors/state-version.error.js';
-import type { From } from '../process/from.js';
-import type { GenServerProcess } from '../process/gen-server-process.js';
-import type { Outbox } from '../process/process-ports.js';
-import type { GenServerEvent } from '../runtime/genserver-events.js';
-import { Checkpointer } from './checkpointer.js';
-import type { CheckpointPolicy, StateStore } from './state-store.interface.js';
+import type { From } from './from.js';
+import type { GenServerProcess } from './gen-server-process.js';
+import type { Outbox } from './process-ports.js';
+import type { GenServerEvent } from './process-events.js';
+import { Checkpointer } from '../state/checkpointer.js';
+import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 
 /** What the process cell tells its state keeper, and asks of it. */
 export interface StateOwner {
@@ -35,7 +35,7 @@ export class ProcessState {
 
   constructor(
     private readonly owner: StateOwner,
-    private readonly type: GenServerType,
+    private readonly type: ProcessType,
     store: Promise<StateStore>,
     policy: CheckpointPolicy,
     private readonly durableReplies: boolean,

@@ -1,8 +1,8 @@
 import type { TraceCarrier } from '../telemetry/trace-carrier.js';
-import type { From } from '../process/from.js';
+import type { From } from './from.js';
 
-import type { MessageKind } from '../genserver.types.js';
-export type { MessageKind } from '../genserver.types.js';
+import type { MessageKind } from '../interfaces/genserver.types.js';
+export type { MessageKind } from '../interfaces/genserver.types.js';
 
 /**
  * What travels between processes. Every field is plain data so that a networked router can

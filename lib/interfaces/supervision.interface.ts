@@ -1,14 +1,13 @@
 import type { Type } from '@nestjs/common';
-import type { GenServerProcess } from '../process/gen-server-process.js';
-import type { PersistenceOptions } from '../interfaces/gen-server-options.interface.js';
-import type { StateStoreSpec } from '../state/state-store.interface.js';
-import type { RestartType } from '../genserver.types.js';
+import type { PersistenceOptions } from './gen-server-options.interface.js';
+import type { StateStoreSpec } from './state-store.interface.js';
+import type { RestartType } from './genserver.types.js';
 
 /** OTP's restart strategies. Upper-case spellings (`ONE_FOR_ONE`) are accepted too. */
 export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 export type RestartStrategyInput = RestartStrategy | 'ONE_FOR_ONE' | 'ONE_FOR_ALL' | 'REST_FOR_ONE';
 
-export type { RestartType } from '../genserver.types.js';
+export type { RestartType } from './genserver.types.js';
 
 /** Delay before a restart; the attempt number is the child's restarts within the current window. */
 export interface BackoffSpec {
@@ -31,7 +30,7 @@ export interface ChildRestartOptions {
 export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOptions {
   name: string;
   /** The `@GenServer` class, or its type name. */
-  type: Type<GenServerProcess> | string;
+  type: Type<object> | string;
   /** Passed to `init(args)` on every (re)start. */
   args?: unknown;
   maxMailbox?: number;
@@ -76,17 +75,6 @@ export interface DynamicSupervisorSpec extends ChildRestartOptions {
 /** A child entry: a process, a nested supervisor (`{ supervisor: {...} }` or a spec), or a dynamic supervisor. */
 export type ChildSpec = ProcessChildSpec | SupervisorSpec | { supervisor: SupervisorSpec; restart?: RestartType } | DynamicSupervisorSpec;
 
-/** Declares a supervisor spec (the same object, typed): `Supervisor({ name, strategy, children })`. */
-export function Supervisor(spec: SupervisorSpec): SupervisorSpec {
-  return spec;
-}
-export type Supervisor = SupervisorSpec;
-
-/** Declares a dynamic supervisor spec: `DynamicSupervisor({ name: 'sessions', maxChildren: 1000 })`. */
-export function DynamicSupervisor(spec: Omit<DynamicSupervisorSpec, 'type'>): DynamicSupervisorSpec {
-  return { ...spec, type: 'dynamic_supervisor' };
-}
-export type DynamicSupervisor = DynamicSupervisorSpec;
 
 /** A node of `runtime.tree()`: the live supervision tree. */
 export interface TreeNode {

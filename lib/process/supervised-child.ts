@@ -1,5 +1,5 @@
-import type { ExitReason } from '../process/exit-reason.js';
-import type { RestartType, TreeNode } from './supervision.interfaces.js';
+import type { ExitReason } from './exit-reason.js';
+import type { RestartType, TreeNode } from '../interfaces/supervision.interface.js';
 
 /** What a supervisor drives: a process cell or a nested supervisor. */
 export interface SupervisedChild {

@@ -24,3 +24,8 @@ export interface CallOptions {
    */
   timeout?: number;
 }
+
+/** Where supervisors read the time for restart windows; a module option, so tests can drive it. */
+export interface Clock {
+  now(): number;
+}
