@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ProcessType } from './process-type.js';
+import { describeCause, stackOf } from '../errors/describe-value.js';
 import { CorruptStateError } from '../errors/corrupt-state.error.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { StateMigrationError } from '../errors/state-migration.error.js';
@@ -148,7 +149,7 @@ export class ProcessState {
     await this.checkpointer.settled();
     if (!deleteRecord) return;
     await (await this.checkpointer.store).delete(this.owner.name).catch((error: unknown) => {
-      Logger.error(`could not delete the stored state: ${String(error)}`, undefined, this.owner.name);
+      Logger.error(`could not delete the stored state: ${describeCause(error)}`, stackOf(error), this.owner.name);
     });
   }
 

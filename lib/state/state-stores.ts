@@ -1,3 +1,4 @@
+import { describeCause, stackOf } from '../errors/describe-value.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { createRequire } from 'node:module';
@@ -68,7 +69,7 @@ export class StateStores {
       try {
         await (await store.catch(() => null))?.close();
       } catch (error) {
-        Logger.error(`closing a state store failed: ${String(error)}`, undefined, 'GenServer');
+        Logger.error(`closing a state store failed: ${describeCause(error)}`, stackOf(error), 'GenServer');
       }
     }
   }

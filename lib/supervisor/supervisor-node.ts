@@ -179,7 +179,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   childExited(child: SupervisedChild, generation: number, reason: ExitReason): void {
     this.work = this.work
       .then(() => this.handleExit(child, generation, reason))
-      .catch((error: unknown) => Logger.error(`supervisor failed to handle an exit: ${String(error)}`, (error as Error)?.stack, this.name));
+      .catch((error: unknown) => Logger.error(`supervisor failed to handle an exit: ${describeCause(error)}`, stackOf(error), this.name));
   }
 
   forget(child: SupervisedChild): void {

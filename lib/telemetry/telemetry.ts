@@ -1,3 +1,4 @@
+import { describeCause } from '../errors/describe-value.js';
 import {
   context,
   metrics,
@@ -290,7 +291,7 @@ export class Telemetry {
 
 function recordError(span: Span, outcome: Outcome, error: unknown): void {
   if (error instanceof Error) span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error ?? outcome) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error === undefined ? outcome : describeCause(error) });
 }
 
 function isRegistered(provider: object, noopName: string): boolean {
