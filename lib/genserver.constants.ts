@@ -9,7 +9,7 @@ export const HANDLE_INFO_METADATA = 'genserver:handle_info';
  * A runtime object that status, logs and events show as a short text rather than walk (a `From`
  * holds the pending call behind it): the method under this key returns that text.
  */
-export const SHOWN_AS = Symbol.for('genserver:shown-as');
+export const SHOWN_AS = Symbol('genserver:shown-as');
 
 /** Defaults that apply when neither the module nor the process says otherwise. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;

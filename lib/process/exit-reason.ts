@@ -25,6 +25,19 @@ export function describeReason(reason: ExitReason): string {
 }
 
 /**
+ * What a thrown value means as an exit reason: an `Error` stays as it is, anything else becomes its
+ * description (a Proxy whose traps throw included). Never throws.
+ */
+export function crashReason(thrown: unknown): ExitReason {
+  try {
+    if (thrown instanceof Error) return thrown;
+  } catch {
+    // a Proxy whose getPrototypeOf trap throws
+  }
+  return describeCause(thrown);
+}
+
+/**
  * A reason as a caller hands it over (`runtime.stop`, `this.stop`), made one the runtime can hold:
  * `null` and `undefined` mean `'normal'`; strings, errors and `{ shutdown }` stay as they are;
  * any other value is a crash whose reason is that value's description.

@@ -30,6 +30,8 @@ export class HandlerRunner {
   current: Envelope | null = null;
   /** Telemetry of that message, when traced or metered. */
   private trace: MessageTrace | null = null;
+  /** The watchdog of the running handler, when it is async and limited. */
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly owner: RunnerOwner,
@@ -86,6 +88,7 @@ export class HandlerRunner {
   abandon(): Envelope | null {
     const envelope = this.current;
     this.current = null;
+    this.stopWatchdog();
     if (envelope) this.endTrace('timeout', new Error('handler abandoned after shutdownMs'));
     return envelope;
   }
@@ -105,7 +108,9 @@ export class HandlerRunner {
       const decide = (outcome: () => void | Promise<void>) => {
         if (decided) return;
         decided = true;
+        // Only its own: after an abandon, the runner's watchdog may be a later handler's.
         if (timer) clearTimeout(timer);
+        if (this.watchdog === timer) this.watchdog = null;
         try {
           resolve(outcome());
         } catch (error) {
@@ -113,11 +118,17 @@ export class HandlerRunner {
         }
       };
       const timer = armTimer(remainingMs, () => decide(() => this.crash(envelope, 'handler_timeout')));
+      this.watchdog = timer;
       result.then(
         (value) => decide(() => this.complete(envelope, value)),
         (error: unknown) => decide(() => this.crash(envelope, error)),
       );
     });
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
   }
 
   private complete(envelope: Envelope, value: unknown): void | Promise<void> {

@@ -1,11 +1,13 @@
-import { checkDuration } from '../common/duration.js';
+import { armTimer, checkDuration } from '../common/duration.js';
+import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
 import { exitReasonOf } from './exit-reason.js';
 import type { From } from './from.js';
 import type { GenServerProcess, ProcessBinding } from './gen-server-process.js';
 import { MonitorRef } from './monitor-ref.js';
-import type { ProcessPorts } from './process-ports.js';
+import type { Envelope } from './envelope.js';
+import type { ProcessPorts, Waiter } from './process-ports.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
 
@@ -13,8 +15,8 @@ import { TimerTable } from './timer-table.js';
 export interface IncarnationOwner {
   readonly name: string;
   readonly ports: ProcessPorts;
-  /** The call whose handler is running, if the running handler is a call's. */
-  handling(): From | null;
+  /** The message whose handler is running, if any. */
+  handling(): Envelope | null;
   /** Answers a deferred call; with durable replies the answer waits for its checkpoint. */
   replyLater(incarnation: Incarnation, from: From, value: unknown): void;
   checkpoint(): void;
@@ -28,13 +30,19 @@ export interface IncarnationOwner {
  * holds can act on the next incarnation: its timers are cancelled, and its timer and DOWN
  * messages carry its number, so a later incarnation drops those already queued as stale.
  */
-export class Incarnation implements ProcessBinding {
+export class Incarnation implements ProcessBinding, Waiter {
   revoked = false;
   /** A stop the instance asked for (or a refused checkpoint), taken when its handler returns. */
   exitRequest: ExitReason | null = null;
   /** Calls it deferred with `noReply()` and still owes an answer (made on first use). */
   owed: Set<From> | null = null;
+  /** Its `init` returned. */
+  initialized = false;
+  /** Past `terminate`: it can no longer send either (an abandoned `init` or handler may still run). */
+  private ended = false;
   private timers: TimerTable | null = null;
+  /** The wait of `within`, while it lasts. */
+  private limit: { timer: NodeJS.Timeout | null; cancel(): void } | null = null;
 
   constructor(
     private readonly owner: IncarnationOwner,
@@ -62,10 +70,12 @@ export class Incarnation implements ProcessBinding {
   }
 
   call<R>(to: string, payload: unknown, options?: CallOptions): Promise<R> {
-    return this.owner.ports.outbox.call<R>(to, payload, options, { name: this.owner.name, waiter: this, handling: this.owner.handling() });
+    if (this.ended) return Promise.reject(this.gone());
+    return this.owner.ports.outbox.call<R>(to, payload, options, { name: this.owner.name, waiter: this });
   }
 
   cast(to: string, payload: unknown): Promise<void> {
+    if (this.ended) return Promise.reject(this.gone());
     return this.owner.ports.outbox.cast(to, payload);
   }
 
@@ -92,11 +102,48 @@ export class Incarnation implements ProcessBinding {
     if (!this.revoked) this.owner.checkpoint();
   }
 
+  current(): Envelope | null {
+    return this.revoked ? null : this.owner.handling();
+  }
+
+  /**
+   * Waits for `work` at most `ms` (`Infinity`: for ever), then rejects with `timedOut`. It also
+   * rejects when the incarnation is revoked meanwhile (a shutdown gave up on it): nobody waits for
+   * an incarnation that has ended, and no timer outlives it.
+   */
+  within(work: Promise<void>, ms: number, timedOut: unknown): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const limit = {
+        timer: null as NodeJS.Timeout | null,
+        cancel: () => settle(() => reject(new ProcessStoppedError(this.owner.name, 'it was shut down during init()'))),
+      };
+      const settle = (done: () => void) => {
+        if (this.limit !== limit) return;
+        if (limit.timer) clearTimeout(limit.timer);
+        this.limit = null;
+        done();
+      };
+      this.limit = limit;
+      limit.timer = armTimer(ms, () => settle(() => reject(timedOut)));
+      work.then(() => settle(resolve), (error: unknown) => settle(() => reject(error)));
+    });
+  }
+
   /** The incarnation ends: its timers go, and it can no longer reach the cell. */
   revoke(): void {
     this.revoked = true;
     this.exitRequest = null;
     this.timers?.cancelAll();
     this.timers = null;
+    this.limit?.cancel();
+  }
+
+  /** Past `terminate`: whatever of it still runs can no longer send. */
+  end(): void {
+    this.ended = true;
+  }
+
+  private gone(): ProcessStoppedError {
+    return new ProcessStoppedError(this.owner.name, `the incarnation ${this.number} that sends has ended`);
   }
 }

@@ -123,7 +123,8 @@ export class Mailbox<T> implements Observer<T> {
           if (turn === this.turn) this.afterAsync();
         };
         this.inFlight = Promise.resolve(result).then(after, (error: unknown) => {
-          this.owner.receiveFailed(item, error);
+          // A handler given up on (`abandon`) is no longer this mailbox's business.
+          if (turn === this.turn) this.owner.receiveFailed(item, error);
           after();
         });
         return;

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { armTimer } from '../common/duration.js';
 import type { ProcessType } from './process-type.js';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import type { GenServerError } from '../errors/genserver.error.js';
@@ -17,7 +16,7 @@ import type { TreeNode } from '../interfaces/supervision.interface.js';
 import { ProcessState, type StateOwner } from './process-persistence.js';
 import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
-import { describeReason, isNormalExit } from './exit-reason.js';
+import { crashReason, describeReason, isNormalExit } from './exit-reason.js';
 import type { From } from './from.js';
 import { PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
@@ -152,7 +151,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
    */
   async start(): Promise<void> {
     const halts = this.halts;
-    await this.spawn();
+    try {
+      await this.spawn();
+    } catch (error) {
+      if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
+      throw error;
+    }
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (halts !== this.halts) return;
     this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
@@ -169,6 +173,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     try {
       await this.ports.telemetry.lifecycle('restart', { name: this.name, type: this.type.typeName }, () => this.spawn());
     } catch (error) {
+      // Shut down (or stopped) while `init` ran: not a failed restart; whoever did that decides.
+      if (halts !== this.halts || this.stopReason !== null) return;
       this.stats.errors++;
       Logger.error(describeCause(error), undefined, this.name);
       this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as ProcessInitError).cause, messageType: undefined });
@@ -202,7 +208,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     })();
     let intact = true;
     if (!(await settleWithin(quiet, this.options.shutdownMs))) {
-      Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
+      Logger.error(messages.abandoned(this.name, this.spawning ? 'init()' : 'its running handler', this.options.shutdownMs), undefined, this.name);
+      this.spawning = null;
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
       const envelope = this.runner.abandon();
@@ -251,9 +258,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   // ---- what incarnations ask of their cell ----
 
-  handling(): From | null {
-    const current = this.runner.current;
-    return current !== null && current.kind === 'call' ? current.from : null;
+  handling(): Envelope | null {
+    return this.runner.current;
   }
 
   replyLater(incarnation: Incarnation, from: From, value: unknown): void {
@@ -287,7 +293,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (live === null || live.instance !== instance) return; // that incarnation has already ended
     // Overrides an orderly stop the handler may have asked for: this is a crash.
     live.exitRequest = null;
-    this.requestExit(live, error instanceof Error ? error : describeCause(error));
+    this.requestExit(live, crashReason(error));
   }
 
   // ---- the message path ----
@@ -331,7 +337,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     Logger.error(`${crashed.message}; state: ${stateForLog(state)}`, stackOf(error), this.name);
     this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
     this.ports.outbox.deadLetter(envelope, 'crashed');
-    return this.exitItself(error instanceof Error ? error : stats.lastError);
+    return this.exitItself(crashReason(error));
   }
 
   unhandled(envelope: Envelope): void {
@@ -352,7 +358,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (this.runner.current === envelope) this.runner.current = null;
     this.refuse(envelope, new ProcessCrashedError(this.name, envelope.type, error), 'crashed');
     const live = this.live;
-    if (live !== null && !live.revoked) this.requestExit(live, error instanceof Error ? error : describeCause(error));
+    if (live !== null && !live.revoked) this.requestExit(live, crashReason(error));
   }
 
   // ---- incarnations ----
@@ -387,11 +393,14 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     try {
       await spawning;
     } catch (error) {
-      if (error === INIT_TIMEOUT) Logger.error(messages.initTimedOut(this.name, this.options.initTimeoutMs), undefined, this.name);
-      await this.endIncarnation(new ProcessInitError(this.name, error), false);
+      // A shutdown that gave up on this `init` has ended the incarnation already.
+      if (this.live?.initialized === false) {
+        if (error === INIT_TIMEOUT) Logger.error(messages.initTimedOut(this.name, this.options.initTimeoutMs), undefined, this.name);
+        await this.endIncarnation(new ProcessInitError(this.name, error), false);
+      }
       throw new ProcessInitError(this.name, error);
     } finally {
-      this.spawning = null;
+      if (this.spawning === spawning) this.spawning = null;
     }
   }
 
@@ -405,7 +414,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       if (restored !== undefined) instance.state = restored;
       await this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
     })();
-    await withinLimit(init, this.options.initTimeoutMs);
+    await live.within(init, this.options.initTimeoutMs, INIT_TIMEOUT);
+    live.initialized = true;
     this.stats.startedAt = Date.now();
     this.persistence?.started();
   }
@@ -438,10 +448,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       this.stats.errors++;
       Logger.error(`final checkpoint failed: ${describeCause(failed)}`, stackOf(failed), this.name);
       this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: failed, messageType: undefined });
-      reason = failed instanceof Error ? failed : describeCause(failed);
+      reason = crashReason(failed);
     }
     if (live === null) return reason;
-    if (runTerminate) await this.terminate(live.instance, reason);
+    // As in OTP, `terminate` is for an incarnation whose `init` returned.
+    if (runTerminate && live.initialized) await this.terminate(live.instance, reason);
+    live.end();
     if (live.owed) {
       const error = isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);
@@ -480,22 +492,4 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private uptimeMs(): number {
     return this.live ? this.stats.uptimeMs() : 0;
   }
-}
-
-/** Waits for `work` at most `ms` (`Infinity`: for ever); past it, rejects with `INIT_TIMEOUT`. */
-function withinLimit(work: Promise<void>, ms: number): Promise<void> {
-  if (ms === Infinity) return work;
-  return new Promise<void>((resolve, reject) => {
-    const timer = armTimer(ms, () => reject(INIT_TIMEOUT));
-    work.then(
-      () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      },
-      (error: unknown) => {
-        if (timer) clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

@@ -6,13 +6,20 @@ import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
 
+/**
+ * A process that may be blocked on a call it made: it is, while it still runs the handler of the
+ * message it was handling when it made the call (a handler that fired a call and returned, or an
+ * incarnation that has ended, waits on nothing).
+ */
+export interface Waiter {
+  /** The message whose handler runs now; `null` between handlers or once the incarnation has ended. */
+  current(): Envelope | null;
+}
+
 /** Who makes a call from inside a process: what cycle detection needs to know about the caller. */
 export interface Caller {
   readonly name: string;
-  /** The caller's incarnation; once it has ended, the caller no longer waits on anything. */
-  readonly waiter: { readonly revoked: boolean };
-  /** The call the caller is handling, if it is handling one: its caller waits on it in turn. */
-  readonly handling: From | null;
+  readonly waiter: Waiter;
 }
 
 /** Where a process's messages to the world go: sends, replies and failures of calls. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { checkDuration, isDuration, DURATION_RULE } from '../common/duration.js';
+import { isInstance } from '../common/is-instance.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
 import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
@@ -18,13 +19,14 @@ import type { From } from '../process/from.js';
 import { ProcessCell } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
+import { SpecReader } from '../supervisor/spec-reader.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import { MessageEnvelope, messageTypeOf, type Envelope } from '../process/envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
 import { MonitorTable } from './monitor-table.js';
-import { PendingCalls, type PendingCall } from './pending-calls.js';
+import { PendingCall, PendingCalls } from './pending-calls.js';
 import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
@@ -69,6 +71,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   private readonly typesByName = new Map<string, GenServerType>();
   /** Class name → type; `null` when two registered classes share the name (ambiguous). */
   private readonly typesByClassName = new Map<string, GenServerType | null>();
+  private readonly reader = new SpecReader();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
@@ -88,7 +91,8 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   }
 
   /** Registers a `@GenServer` class; two classes answering to one type name are a boot error. */
-  registerType(type: GenServerType): void {
+  registerType(found: GenServerType): void {
+    const type: GenServerType = { ...found, options: this.reader.typeOptions(found.options, `@GenServer options of ${found.cls.name}`) };
     const taken = this.typesByName.get(type.typeName);
     if (taken && taken.cls !== type.cls) throw new GenServerError(messages.duplicateTypeName(type.typeName, describeClass(taken), describeClass(type)));
     this.typesByClass.set(type.cls, type);
@@ -160,7 +164,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
       const type = messageTypeOf(payload);
       const invalid = this.checkData(to, 'payload', type, payload);
       if (invalid) return Promise.reject(invalid);
-      const call = this.calls.create(to, timeout, caller?.name ?? null, caller?.waiter ?? null, caller?.handling ?? null);
+      const call = this.calls.create(to, timeout, caller?.name ?? null, caller?.waiter ?? null, caller?.waiter.current() ?? null);
       const refused = this.router.route(this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, undefined, this.traceCarrier()));
       if (refused) return Promise.reject(refused);
       this.calls.track(call);
@@ -254,22 +258,26 @@ export class GenServerKernel implements ProcessPorts, Outbox {
 
 /**
  * The processes waiting on each other if `caller` calls `to` now, outermost first, ending with
- * `to` again; `undefined` when there is no cycle. Only callers still waiting count: a call that
- * was answered or timed out, or whose caller's incarnation has ended, breaks the chain (as OTP,
- * where such a caller is no longer blocked).
+ * `to` again; `undefined` when there is no cycle. A call made outside any handler blocks nothing.
+ * Only callers still blocked count: a call that was answered or timed out, a caller whose handler
+ * fired the call and returned, or whose incarnation has ended, breaks the chain (as in OTP, where
+ * such a caller is no longer blocked).
  */
 function callCycle(to: string, caller: Caller): string[] | undefined {
+  const current = caller.waiter.current();
+  if (current === null) return undefined;
+  const first = current.kind === 'call' && isInstance(current.from, PendingCall) ? current.from : null;
   let found = caller.name === to;
-  for (let call = caller.handling as PendingCall | null; !found && call?.waiting; call = call.parent) found = call.caller === to;
+  for (let call = first; !found && call?.waiting; call = call.parent) found = call.caller === to;
   if (!found) return undefined;
   const chain = [caller.name];
-  for (let call = caller.handling as PendingCall | null; chain[chain.length - 1] !== to && call?.waiting; call = call.parent) chain.push(call.caller as string);
+  for (let call = first; chain[chain.length - 1] !== to && call?.waiting; call = call.parent) chain.push(call.caller as string);
   return [...chain.reverse(), to];
 }
 
 /** What went wrong on the way in, as a typed error (a value we could not read, say). */
 function asTypedError(to: unknown, error: unknown): GenServerError {
-  return error instanceof GenServerError ? error : new InvalidPayloadError(typeof to === 'string' ? to : '?', 'payload', undefined, `a value that cannot be read (${describeCause(error)})`);
+  return isInstance(error, GenServerError) ? error : new InvalidPayloadError(typeof to === 'string' ? to : '?', 'payload', undefined, `a value that cannot be read (${describeCause(error)})`);
 }
 
 function describeClass(type: GenServerType): string {

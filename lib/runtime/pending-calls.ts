@@ -1,7 +1,11 @@
+import { MAX_DURATION_MS } from '../common/duration.js';
+import { isInstance } from '../common/is-instance.js';
 import { CallTimeoutError } from '../errors/call-timeout.error.js';
+import type { Envelope } from '../process/envelope.js';
 import { From } from '../process/from.js';
+import type { Waiter } from '../process/process-ports.js';
 
-const MAX_TIMER_DELAY = 2_147_483_647;
+
 
 /**
  * A call waiting for its reply. It is the `From` its handler receives (so settling it needs no
@@ -24,10 +28,10 @@ export class PendingCall extends From {
     readonly to: string,
     readonly timeoutMs: number,
     readonly deadline: number,
-    /** The caller's incarnation (for a call made by a process): once it has ended, nobody waits. */
-    private readonly waiter: { readonly revoked: boolean } | null,
-    /** The call the caller was handling when it made this one: its own caller waits on it in turn. */
-    readonly parent: PendingCall | null,
+    /** The calling process's incarnation; `null` when the caller is not a process. */
+    private readonly waiter: Waiter | null,
+    /** What the calling process was handling when it made the call (`null`: outside any handler). */
+    readonly during: Envelope | null,
   ) {
     super(ref, caller);
     this.promise = new Promise((resolve, reject) => {
@@ -36,9 +40,18 @@ export class PendingCall extends From {
     });
   }
 
-  /** Whether a caller still waits on this call: not answered, and its caller's incarnation alive. */
+  /**
+   * Whether its caller is blocked on it: not answered, and the calling process still runs the
+   * handler it made the call from (a caller that is not a process always waits).
+   */
   get waiting(): boolean {
-    return !this.settled && (this.waiter === null || !this.waiter.revoked);
+    return !this.settled && (this.waiter === null || (this.during !== null && this.waiter.current() === this.during));
+  }
+
+  /** The call whose handler made this one, if that handler was a call's: its caller waits in turn. */
+  get parent(): PendingCall | null {
+    const during = this.during;
+    return during !== null && during.kind === 'call' && isInstance(during.from, PendingCall) ? during.from : null;
   }
 }
 
@@ -88,7 +101,7 @@ class DeadlineList {
 
   private arm(deadline: number): void {
     // setTimeout fires at once for delays over 2^31-1 ms; longer waits re-arm on the way.
-    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_DELAY, Math.max(0, deadline - Date.now())));
+    this.timer = setTimeout(this.fire, Math.min(MAX_DURATION_MS, Math.max(0, deadline - Date.now())));
   }
 
   private readonly fire = (): void => {
@@ -116,10 +129,10 @@ export class PendingCalls {
 
   /**
    * A call to `to`, not yet waiting: `track` it once its message is accepted. A process making it
-   * passes its name, its incarnation and the call it is handling (for cycle detection).
+   * passes its name, its incarnation and what it is handling (for cycle detection).
    */
-  create(to: string, timeoutMs: number, caller: string | null, waiter: { readonly revoked: boolean } | null, parent: From | null): PendingCall {
-    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs, waiter, parent instanceof PendingCall ? parent : null);
+  create(to: string, timeoutMs: number, caller: string | null, waiter: Waiter | null, during: Envelope | null): PendingCall {
+    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs, waiter, during);
   }
 
   /** Starts the call's clock; its promise then settles with the reply, an error, or `CallTimeoutError`. */
@@ -145,7 +158,7 @@ export class PendingCalls {
 
   /** Process the call was sent to, for error texts. */
   targetOf(from: From): string | undefined {
-    return from instanceof PendingCall ? from.to : undefined;
+    return isInstance(from, PendingCall) ? from.to : undefined;
   }
 
   /**
@@ -154,7 +167,7 @@ export class PendingCalls {
    * remains there when it ends, in O(calls it owes).
    */
   defer(from: From, owed: Set<From>): void {
-    if (!(from instanceof PendingCall) || from.settled) return;
+    if (!isInstance(from, PendingCall) || from.settled) return;
     from.owedIn = owed;
     owed.add(from);
   }
@@ -169,7 +182,7 @@ export class PendingCalls {
   }
 
   private settle(from: From): PendingCall | null {
-    if (!(from instanceof PendingCall) || from.settled) return null;
+    if (!isInstance(from, PendingCall) || from.settled) return null;
     from.settled = true;
     this.waiting--;
     if (from.owedIn) from.owedIn.delete(from);

@@ -78,8 +78,8 @@ export class SupervisionTree implements SupervisorHost {
     if (this.root) await this.root.stop(reason);
   }
 
-  async startProcess(type: unknown, options: StartOptions): Promise<void> {
-    if (options === null || typeof options !== 'object') throw new InvalidOptionError('start options', options, 'an object with at least a name: { name }');
+  async startProcess(type: unknown, given: StartOptions): Promise<void> {
+    const options = this.reader.startOptions(given, 'start options');
     checkProcessName(options.name);
     const resolved = this.kernel.resolveType(type);
     const supervisor = this.supervisorFor(options.supervisor);

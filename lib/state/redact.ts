@@ -114,6 +114,9 @@ class Presenter {
 
   private container(value: object, path: string, depth: number): unknown {
     if (value instanceof Date) return this.json ? dateText(value) : value;
+    // Bytes are shown by kind and size: listing their indexes would cost their whole length.
+    if (ArrayBuffer.isView(value)) return `[${value.constructor?.name ?? 'ArrayBufferView'}: ${value.byteLength} bytes]`;
+    if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return `[${value.constructor.name}: ${value.byteLength} bytes]`;
     if (value instanceof Map) return this.map(value, path, depth);
     if (value instanceof Set) {
       const items: unknown[] = [];

@@ -1,5 +1,8 @@
 import { DURATION_RULE, isDuration } from '../common/duration.js';
+import { describeValue } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
+import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
+import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
@@ -102,6 +105,34 @@ export class SpecReader {
     };
   }
 
+  /**
+   * The options of a `@GenServer` class, checked once when its type is registered (by the same
+   * rules as a child spec's), with `{ intervalMs: Infinity }` read as `'manual'`.
+   */
+  typeOptions(options: GenServerOptions, path: string): GenServerOptions {
+    const read = snapshot(options, TYPE_OPTION_KEYS, path);
+    this.stateStore(read.stateStore, `${path}.stateStore`);
+    return {
+      ...read,
+      restart: this.restart(read.restart, `${path}.restart`),
+      maxMailbox: this.count(read.maxMailbox, `${path}.maxMailbox`, 1),
+      shutdownMs: this.ms(read.shutdownMs, `${path}.shutdownMs`),
+      handlerTimeoutMs: this.ms(read.handlerTimeoutMs, `${path}.handlerTimeoutMs`),
+      initTimeoutMs: this.ms(read.initTimeoutMs, `${path}.initTimeoutMs`),
+      checkpoint: this.checkpoint(read.checkpoint, `${path}.checkpoint`),
+      durableReplies: this.flag(read.durableReplies, `${path}.durableReplies`),
+      deleteStateOnStop: this.flag(read.deleteStateOnStop, `${path}.deleteStateOnStop`),
+      stateVersion: this.count(read.stateVersion, `${path}.stateVersion`, 1),
+      redact: this.keys(read.redact, `${path}.redact`),
+    } as GenServerOptions;
+  }
+
+  /** `start` options as plain data: a getter or Proxy trap that throws names the option. */
+  startOptions(options: unknown, path: string): StartOptions {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError(path, options, 'an object with at least a name: { name }');
+    return snapshot(options as StartOptions, START_OPTION_KEYS, path) as StartOptions;
+  }
+
   /** A store spec (module, supervisor or process option), checked before any process needs it. */
   stateStore(value: unknown, path: string): StateStoreSpec | undefined {
     if (value === undefined || isStateStoreSpec(value)) return value;
@@ -119,12 +150,17 @@ export class SpecReader {
         return policy.intervalMs === Infinity ? 'manual' : (value as CheckpointPolicy);
       }
     }
-    throw this.error(path, `a checkpoint policy is 'every-message', 'manual', { everyN } or { intervalMs }, got ${JSON.stringify(value)}`);
+    throw this.error(path, `a checkpoint policy is 'every-message', 'manual', { everyN } or { intervalMs }, got ${describeValue(value)}`);
+  }
+
+  private keys(value: unknown, path: string): string[] | undefined {
+    if (value === undefined || (Array.isArray(value) && value.every((key) => typeof key === 'string'))) return value;
+    throw new InvalidOptionError(path, value, 'an array of key names');
   }
 
   private flag(value: unknown, path: string): boolean | undefined {
     if (value === undefined || typeof value === 'boolean') return value;
-    throw this.error(path, `must be true or false, got ${JSON.stringify(value)}`);
+    throw this.error(path, `must be true or false, got ${describeValue(value)}`);
   }
 
   private common(spec: SupervisorSpec | DynamicSupervisorSpec, path: string) {
@@ -148,7 +184,7 @@ export class SpecReader {
     if (value === undefined) return 'one_for_one';
     const strategy = typeof value === 'string' ? value.toLowerCase() : value;
     if (!STRATEGIES.includes(strategy as RestartStrategy)) {
-      throw this.error(path, `unknown strategy ${JSON.stringify(value)}; use one of ${STRATEGIES.join(', ')}`);
+      throw this.error(path, `unknown strategy ${describeValue(value)}; use one of ${STRATEGIES.join(', ')}`);
     }
     return strategy as RestartStrategy;
   }
@@ -156,7 +192,7 @@ export class SpecReader {
   private restart(value: unknown, path: string): RestartType | undefined {
     if (value === undefined) return undefined;
     if (!RESTART_TYPES.includes(value as RestartType)) {
-      throw this.error(path, `unknown restart type ${JSON.stringify(value)}; use one of ${RESTART_TYPES.join(', ')}`);
+      throw this.error(path, `unknown restart type ${describeValue(value)}; use one of ${RESTART_TYPES.join(', ')}`);
     }
     return value as RestartType;
   }
@@ -164,7 +200,7 @@ export class SpecReader {
   private backoff(value: BackoffSpec | undefined, path: string): BackoffSpec | undefined {
     if (value === undefined) return undefined;
     if (!BACKOFF_TYPES.includes(value?.type)) {
-      throw this.error(`${path}.type`, `unknown backoff type ${JSON.stringify(value?.type)}; use one of ${BACKOFF_TYPES.join(', ')}`);
+      throw this.error(`${path}.type`, `unknown backoff type ${describeValue(value?.type)}; use one of ${BACKOFF_TYPES.join(', ')}`);
     }
     this.ms(value.baseMs, `${path}.baseMs`);
     this.ms(value.maxMs, `${path}.maxMs`);
@@ -182,7 +218,7 @@ export class SpecReader {
   private count(value: unknown, path: string, min: number): number | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !(value >= min) || (value !== Infinity && !Number.isInteger(value))) {
-      throw this.error(path, `must be a whole number >= ${min}, got ${JSON.stringify(value)}`);
+      throw this.error(path, `must be a whole number >= ${min}, got ${describeValue(value)}`);
     }
     return value;
   }
@@ -190,6 +226,19 @@ export class SpecReader {
   private error(path: string, problem: string): GenServerError {
     return new GenServerError(messages.invalidSupervision(path, problem));
   }
+}
+
+const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop'] as const;
+const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop'] as const;
+
+/** The listed fields of an options object, each read once (a throwing read names its path); absent ones left out. */
+function snapshot<T extends object>(options: T, keys: readonly string[], path: string): Partial<T> {
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = readable(() => (options as Record<string, unknown>)[key], `${path}.${key}`);
+    if (value !== undefined) copy[key] = value;
+  }
+  return copy as Partial<T>;
 }
 
 /** Reads a part of a spec written in code; a getter or Proxy trap that throws names the path. */

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import { MaxChildrenError } from '../errors/max-children.error.js';
-import { describeReason, isNormalExit, type ExitReason } from '../process/exit-reason.js';
+import { crashReason, describeReason, isNormalExit, type ExitReason } from '../process/exit-reason.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import { isInstance } from '../common/is-instance.js';
 import type { GenServerEvent } from '../process/process-events.js';
 import { MAX_DURATION_MS } from '../common/duration.js';
 import { backoffDelay } from './backoff.js';
@@ -335,6 +337,6 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
 
 /** What a failed (re)start means as an exit reason: the error `init` threw (or `'init_timeout'`). */
 function reasonOfFailedStart(error: unknown): ExitReason {
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return cause instanceof Error ? cause : describeCause(cause);
+  // Our own start errors (ProcessInitError) carry what init threw as their cause.
+  return crashReason(isInstance(error, GenServerError) && error.cause !== undefined ? error.cause : error);
 }

@@ -123,4 +123,10 @@ describe('stateForLog', () => {
     expect(stateForLog({ get x(): never { throw new Error('no'); } })).toBe('{"x":"[getter threw]"}');
     expect(stateForLog(undefined)).toBe('undefined');
   });
+
+  it('shows bytes by kind and size, without listing 20 million indexes', () => {
+    const shown = redactValue({ buf: new Uint8Array(20_000_000), raw: new ArrayBuffer(8), view: new DataView(new ArrayBuffer(4)) });
+    expect(shown).toEqual({ buf: '[Uint8Array: 20000000 bytes]', raw: '[ArrayBuffer: 8 bytes]', view: '[DataView: 4 bytes]' });
+    expect(stateForLog({ b: Buffer.from('hi') })).toBe('{"b":"[Buffer: 2 bytes]"}');
+  });
 });
