@@ -58,7 +58,7 @@ export interface CellOverrides {
  */
 @Injectable()
 export class GenServerKernel implements ProcessPorts, Outbox {
-  readonly registry = new ProcessRegistry();
+  private readonly registry = new ProcessRegistry();
   readonly calls = new PendingCalls();
   readonly drainBudget: number;
   readonly outbox: Outbox = this;
@@ -138,6 +138,16 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     );
     this.registry.add(cell);
     return cell;
+  }
+
+  /** The process registered under `name`, if any. */
+  lookup(name: string): ProcessCell | undefined {
+    return this.registry.get(name);
+  }
+
+  /** Names of the registered processes, in start order. */
+  names(): string[] {
+    return this.registry.names();
   }
 
   /** Looks for a registered OpenTelemetry SDK now and every second after. */

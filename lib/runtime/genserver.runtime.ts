@@ -81,7 +81,7 @@ export class GenServerRuntime {
   /** The running incarnation registered under `name`, or `undefined`. */
   whereis(name: string): ProcessRef | undefined {
     checkProcessName(name);
-    const cell = this.kernel.registry.get(name);
+    const cell = this.kernel.lookup(name);
     return cell && cell.status !== 'stopped'
       ? { name: cell.name, type: cell.type.typeName, incarnation: cell.incarnation }
       : undefined;
@@ -89,13 +89,13 @@ export class GenServerRuntime {
 
   /** Names of the registered processes, in start order. */
   list(): string[] {
-    return this.kernel.registry.names();
+    return this.kernel.names();
   }
 
   /** Counters and state of a process; throws `NoSuchProcessError` for an unknown name. */
   status(name: string): ProcessStatus {
     checkProcessName(name);
-    const cell = this.kernel.registry.get(name);
+    const cell = this.kernel.lookup(name);
     if (!cell) throw new NoSuchProcessError(name);
     return cell.snapshot();
   }

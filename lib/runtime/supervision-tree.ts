@@ -96,7 +96,7 @@ export class SupervisionTree implements SupervisorHost {
   /** Stops a process, or a supervisor with its subtree, for good. */
   async stop(name: unknown, reason: ExitReason): Promise<void> {
     checkProcessName(name);
-    const cell = this.kernel.registry.get(name);
+    const cell = this.kernel.lookup(name);
     if (cell) return cell.stop(reason);
     const supervisor = this.supervisors.get(name);
     if (supervisor) return supervisor.stop(reason);
@@ -181,7 +181,7 @@ export class SupervisionTree implements SupervisorHost {
       case 'process': {
         const type = this.resolveChildType(form.spec, typeProblems);
         if (!type) return undefined;
-        if (this.supervisors.has(form.spec.name) || this.kernel.registry.has(form.spec.name)) {
+        if (this.supervisors.has(form.spec.name) || this.kernel.lookup(form.spec.name) !== undefined) {
           throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
         }
         placed.add(form.spec.name);
@@ -210,7 +210,7 @@ export class SupervisionTree implements SupervisorHost {
   }
 
   private register(node: SupervisorNode, path: string): void {
-    if (this.supervisors.has(node.name) || this.kernel.registry.has(node.name)) {
+    if (this.supervisors.has(node.name) || this.kernel.lookup(node.name) !== undefined) {
       throw new GenServerError(messages.invalidSupervision(path, `the name "${node.name}" is used twice`));
     }
     this.supervisors.set(node.name, node);
