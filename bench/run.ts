@@ -8,11 +8,12 @@ import { BenchCounter, BenchModule, counterHandler } from './bench.processes.js'
 import { httpOverhead } from './http-overhead.js';
 import { stateThroughput } from './state-throughput.js';
 import { sdkVersion, telemetryOverhead, type Figure } from './telemetry-overhead.js';
-import { collectGarbage, compare, nowMs, percentile, timed } from './measure.js';
+import { compare, nowMs, percentile, timed } from './measure.js';
 import { callsAfterBurst } from './calls-after-burst.js';
 import { callRuns } from './call-runs.js';
 import { fanOutSweep } from './fan-out-sweep.js';
 import { spawnRate } from './spawn-rate.js';
+import { idleHeap } from './idle-heap.js';
 
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
@@ -95,26 +96,6 @@ async function fanOut(runtime: GenServerRuntime, processes: number, each: number
       }).then((ms) => perSec(total, ms));
     },
   );
-}
-
-/** (d) Heap growth per started, idle process. */
-async function idleHeap(runtime: GenServerRuntime, count: number) {
-  collectGarbage();
-  let before = process.memoryUsage().heapUsed;
-  const names = Array.from({ length: count }, fresh);
-  const startMs = await timed(async () => {
-    for (const name of names) await runtime.start(BenchCounter, { name });
-  });
-  collectGarbage();
-  const ours = (process.memoryUsage().heapUsed - before) / count;
-  for (const name of names) await runtime.stop(name);
-  collectGarbage();
-  before = process.memoryUsage().heapUsed;
-  const actors = Array.from({ length: count }, () => new BaselineActor({ n: 0 }, counterHandler));
-  collectGarbage();
-  const base = (process.memoryUsage().heapUsed - before) / count;
-  if (actors.length !== count) throw new Error('unreachable: keeps the actors alive until measured');
-  return { ours, base, startUs: (startMs * 1000) / count };
 }
 
 /** (f) From a crash to the fresh incarnation answering: crash cast, then a call queued behind it. */
