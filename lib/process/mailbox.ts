@@ -68,6 +68,11 @@ export class Mailbox<T> implements Observer<T> {
     this.paused = true;
   }
 
+  /** No handler is waited for: `settled()` would resolve at once. */
+  get quiet(): boolean {
+    return this.inFlight === null;
+  }
+
   /** Resolves once no handler is running (at once when idle). */
   async settled(): Promise<void> {
     while (this.inFlight) await this.inFlight;

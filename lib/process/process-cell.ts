@@ -196,12 +196,11 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private async shutdownNow(reason: ExitReason): Promise<void> {
-    const quiet = (async () => {
-      if (this.spawning) await this.spawning.catch(() => undefined);
-      await this.mailbox.settled();
-    })();
     let intact = true;
-    if (!(await settleWithin(quiet, this.options.shutdownMs))) {
+    if (this.atBoundary && this.mailbox.quiet) {
+      // Nothing to wait for (an idle process): no `shutdownMs` timer. Still never within the caller's turn.
+      await undefined;
+    } else if (!(await settleWithin(this.quiet(), this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
@@ -210,6 +209,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       intact = false;
     }
     await this.endIncarnation(reason, true, intact);
+  }
+
+  /** Resolves once `init` (if running) and the handler in flight (if any) have finished. */
+  private async quiet(): Promise<void> {
+    if (this.spawning) await this.spawning.catch(() => undefined);
+    await this.mailbox.settled();
   }
 
   /**
@@ -226,8 +231,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.status = 'stopping';
     try {
       await this.shutdown(reason);
-      const stopped = new ProcessStoppedError(this.name, describeReason(reason));
-      for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, stopped, 'stopped');
+      if (this.mailbox.length > 0) {
+        const stopped = new ProcessStoppedError(this.name, describeReason(reason));
+        for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, stopped, 'stopped');
+      }
       // Whatever was queued for the store is written before the process is gone (and the store closed).
       await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
     } finally {
@@ -429,10 +436,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.live = null;
     this.stats.startedAt = 0;
     live?.revoke();
-    const ended = isNormalExit(reason) ? new ProcessStoppedError(this.name, describeReason(reason)) : new ProcessCrashedError(this.name, undefined, reason);
+    // What the calls left waiting are failed with; made only when one waits (an error's stack is not free).
+    let ended: GenServerError | undefined;
+    const endedError = (why: ExitReason) => (ended ??= isNormalExit(why) ? new ProcessStoppedError(this.name, describeReason(why)) : new ProcessCrashedError(this.name, undefined, why));
     // An orderly end keeps what changed since the last checkpoint; a crashed state, or one a handler
     // was still changing when it was given up on, is never saved.
-    const failed = await this.persistence?.end(live?.instance ?? null, isNormalExit(reason) && stateIntact, ended);
+    const failed = this.persistence === null ? undefined : await this.persistence.end(live?.instance ?? null, isNormalExit(reason) && stateIntact, endedError(reason));
     if (failed !== undefined) {
       // What changed since the last checkpoint is lost: report it, and exit as a crash.
       this.stats.errors++;
@@ -442,8 +451,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     }
     if (live === null) return reason;
     if (runTerminate) await this.terminate(live.instance, reason);
-    if (live.owed) {
-      const error = isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason);
+    if (live.owed !== null && live.owed.size > 0) {
+      const error = isNormalExit(reason) ? endedError(reason) : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);
     }
     this.ports.monitors.down(this.name, reason);
@@ -453,11 +462,20 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private async terminate(instance: GenServerProcess, reason: ExitReason): Promise<void> {
     const span = this.ports.telemetry.lifecycleSpan('terminate', { name: this.name, type: this.type.typeName });
     let failure: unknown;
-    const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+    const threw = (error: unknown) => {
       failure = error;
       Logger.error(`terminate() threw: ${describeCause(error)}`, stackOf(error), this.name);
-    });
-    const finished = await settleWithin(terminated, this.options.shutdownMs);
+    };
+    let result: unknown;
+    try {
+      result = instance.terminate(reason);
+    } catch (error) {
+      threw(error);
+    }
+    // Only what may be a promise is waited for, at most `shutdownMs`; a plain return needs no timer.
+    const finished = (result === null || (typeof result !== 'object' && typeof result !== 'function'))
+      ? true
+      : await settleWithin((async () => result)().catch(threw), this.options.shutdownMs);
     if (!finished) Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
     span?.end(!finished ? 'timeout' : failure === undefined ? 'ok' : 'error', failure);
   }
