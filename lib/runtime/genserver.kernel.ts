@@ -16,7 +16,7 @@ import type { CallOptions, MessageKind, RestartType } from '../genserver.types.j
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { From } from '../process/from.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
-import { ProcessCell } from '../process/process-cell.js';
+import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../state/state-store.interface.js';
 import { Telemetry } from '../telemetry/telemetry.js';
@@ -70,6 +70,8 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   private readonly typesByName = new Map<string, GenServerType>();
   /** Class name → type; `null` when two registered classes share the name (ambiguous). */
   private readonly typesByClassName = new Map<string, GenServerType | null>();
+  /** Per type and restart type: the options shared by its processes that set nothing else. */
+  private readonly sharedOptions = new Map<GenServerType, Map<RestartType, ChildOptions>>();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
@@ -115,26 +117,51 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   createCell(name: string, type: GenServerType, overrides: CellOverrides): ProcessCell {
     checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
-    const defaults = type.options;
-    const cell = new ProcessCell(
-      name,
-      type,
-      overrides.args,
-      {
-        restart: overrides.restart ?? defaults.restart ?? 'permanent',
-        maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
-        shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
-        handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
-        initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
-        store: overrides.store ?? null,
-        checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
-        durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
-        deleteStateOnStop: overrides.deleteStateOnStop ?? defaults.deleteStateOnStop ?? false,
-      },
-      this,
-    );
+    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this);
     this.registry.add(cell);
     return cell;
+  }
+
+  /**
+   * The options of one process. Every process of a type that sets nothing of its own (but its
+   * restart type) gets one shared, frozen object, resolved and checked on the first such start;
+   * an invalid `@GenServer` or module option is not cached, so every start still reports it.
+   */
+  private childOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
+    if (
+      overrides.store != null ||
+      overrides.maxMailbox !== undefined ||
+      overrides.shutdownMs !== undefined ||
+      overrides.handlerTimeoutMs !== undefined ||
+      overrides.initTimeoutMs !== undefined ||
+      overrides.checkpoint !== undefined ||
+      overrides.durableReplies !== undefined ||
+      overrides.deleteStateOnStop !== undefined
+    ) {
+      return this.resolveOptions(type, overrides);
+    }
+    const restart = overrides.restart ?? type.options.restart ?? 'permanent';
+    let byRestart = this.sharedOptions.get(type);
+    if (byRestart === undefined) this.sharedOptions.set(type, (byRestart = new Map()));
+    let shared = byRestart.get(restart);
+    if (shared === undefined) byRestart.set(restart, (shared = Object.freeze(this.resolveOptions(type, overrides))));
+    return shared;
+  }
+
+  /** Options the caller leaves out come from the `@GenServer` options, then the module's defaults. */
+  private resolveOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
+    const defaults = type.options;
+    return {
+      restart: overrides.restart ?? defaults.restart ?? 'permanent',
+      maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
+      shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
+      handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
+      initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
+      store: overrides.store ?? null,
+      checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
+      durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
+      deleteStateOnStop: overrides.deleteStateOnStop ?? defaults.deleteStateOnStop ?? false,
+    };
   }
 
   /** Looks for a registered OpenTelemetry SDK now and every second after. */
