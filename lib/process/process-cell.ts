@@ -407,14 +407,23 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     const live = new Incarnation(this, ++this.incarnation, instance);
     this.live = live;
     instance[PROCESS_BINDING] = live;
-    const init = (async () => {
-      const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
-      if (restored !== undefined) instance.state = restored;
-      await this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
-    })();
-    await withinLimit(init, this.options.initTimeoutMs);
+    const init = this.persistence === null ? this.init(instance, undefined) : this.restoreAndInit(instance, this.persistence);
+    // An `init` that returned no promise is done: no `initTimeoutMs` timer for it.
+    if (init !== undefined) await withinLimit(init, this.options.initTimeoutMs);
     this.stats.startedAt = Date.now();
     this.persistence?.started();
+  }
+
+  private async restoreAndInit(instance: GenServerProcess, persistence: ProcessState): Promise<void> {
+    const restored = await persistence.restore(instance);
+    if (restored !== undefined) instance.state = restored;
+    await this.init(instance, restored);
+  }
+
+  /** Runs `init` (in its span, when traced); a promise if it may still be running, else `undefined`. */
+  private init(instance: GenServerProcess, restored: unknown): Promise<unknown> | undefined {
+    const result = this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, () => instance.init(this.args, restored));
+    return result !== null && (typeof result === 'object' || typeof result === 'function') ? Promise.resolve(result) : undefined;
   }
 
   private run(): void {
@@ -501,7 +510,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 }
 
 /** Waits for `work` at most `ms` (`Infinity`: for ever); past it, rejects with `INIT_TIMEOUT`. */
-function withinLimit(work: Promise<void>, ms: number): Promise<void> {
+function withinLimit(work: Promise<unknown>, ms: number): Promise<unknown> {
   if (ms === Infinity) return work;
   return new Promise<void>((resolve, reject) => {
     const timer = armTimer(ms, () => reject(INIT_TIMEOUT));
