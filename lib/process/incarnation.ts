@@ -9,6 +9,12 @@ import type { ProcessPorts } from './process-ports.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
 
+/**
+ * Start times are kept in ms after this instant: a small integer, which V8 stores in the object
+ * itself (an epoch time in ms would be a separate 16-byte number per incarnation).
+ */
+const CLOCK_ORIGIN = Date.now();
+
 /** What an incarnation asks of the cell it lives in. */
 export interface IncarnationOwner {
   readonly name: string;
@@ -34,6 +40,8 @@ export class Incarnation implements ProcessBinding {
   exitRequest: ExitReason | null = null;
   /** Calls it deferred with `noReply()` and still owes an answer (made on first use). */
   owed: Set<From> | null = null;
+  /** When its `init` finished, in ms after `CLOCK_ORIGIN`; null while `init` runs. */
+  private startedAt: number | null = null;
   private timers: TimerTable | null = null;
 
   constructor(
@@ -44,6 +52,16 @@ export class Incarnation implements ProcessBinding {
 
   get name(): string {
     return this.owner.name;
+  }
+
+  /** Its `init` has finished: uptime counts from now. */
+  markStarted(): void {
+    this.startedAt = Date.now() - CLOCK_ORIGIN;
+  }
+
+  /** Milliseconds since its `init` finished; 0 while `init` runs. */
+  uptimeMs(): number {
+    return this.startedAt === null ? 0 : Date.now() - CLOCK_ORIGIN - this.startedAt;
   }
 
   sendAfter(ms: number, payload: unknown): TimerRef {

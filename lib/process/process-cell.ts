@@ -43,6 +43,9 @@ export interface ChildOptions {
   readonly deleteStateOnStop: boolean;
 }
 
+/** The figures of a process that has counted nothing yet (read only). */
+const NO_FIGURES: Readonly<ProcessStats> = Object.freeze(new ProcessStats());
+
 /** Thrown inside `spawn` when `init` overran `initTimeoutMs`. */
 const INIT_TIMEOUT = 'init_timeout';
 
@@ -56,11 +59,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   parent: ChildParent | null = null;
-  readonly stats = new ProcessStats();
 
   private live: Incarnation | null = null;
   private readonly mailbox: Mailbox<Envelope>;
-  private readonly runner: HandlerRunner;
+  // Both made on first use: an idle process (there may be 100 000) has neither.
+  private runner: HandlerRunner | null = null;
+  private counters: ProcessStats | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
@@ -81,7 +85,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     readonly ports: ProcessPorts,
   ) {
     this.mailbox = new Mailbox(this, ports.drainBudget);
-    this.runner = new HandlerRunner(this, options.handlerTimeoutMs);
     this.persistence = options.store
       ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, ports.outbox, ports.emit.bind(ports))
       : null;
@@ -96,7 +99,17 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   get restarts(): number {
-    return this.stats.restarts;
+    return this.counters === null ? 0 : this.counters.restarts;
+  }
+
+  /** The process's figures, made when the first one is counted. */
+  get stats(): ProcessStats {
+    return (this.counters ??= new ProcessStats());
+  }
+
+  /** The message whose handler is running, if any. */
+  private get current(): Envelope | null {
+    return this.runner === null ? null : this.runner.current;
   }
 
   /** Messages waiting in the mailbox. */
@@ -110,12 +123,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** Between handlers: no handler and no `init` running. */
   get atBoundary(): boolean {
-    return this.runner.current === null && this.spawning === null;
+    return this.current === null && this.spawning === null;
   }
 
   /** Whether the mailbox has work: a handler running or messages waiting. */
   get busy(): boolean {
-    return this.runner.current !== null || this.mailbox.length > 0;
+    return this.current !== null || this.mailbox.length > 0;
   }
 
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
@@ -128,20 +141,23 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   snapshot(): ProcessStatus {
-    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs() };
   }
 
   tree(): TreeNode {
-    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
   }
 
   /** The supervisor's heartbeat (see `SupervisorSpec.heartbeatMs`). */
   beat(): void {
-    if (!this.stats.beat(this.status === 'running', this.busy)) return;
+    const busy = this.busy;
+    // Figures that were never made and would only be reset: an idle process is never stuck.
+    if (this.counters === null && !busy) return;
+    if (!this.stats.beat(this.status === 'running', busy)) return;
     Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
-    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.runner.current?.type });
+    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
   }
 
   // ---- lifecycle, as driven by the supervisor ----
@@ -204,7 +220,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       Logger.error(messages.abandoned(this.name, 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
-      const envelope = this.runner.abandon();
+      const envelope = this.runner === null ? null : this.runner.abandon();
       if (envelope) this.refuse(envelope, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`), 'abandoned');
       intact = false;
     }
@@ -259,7 +275,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   // ---- what incarnations ask of their cell ----
 
   handling(): From | null {
-    const current = this.runner.current;
+    const current = this.current;
     return current !== null && current.kind === 'call' ? current.from : null;
   }
 
@@ -303,7 +319,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     const live = this.live as Incarnation;
     // A timer or DOWN message of an earlier incarnation: the one it was meant for is gone.
     if (envelope.incarnation !== undefined && envelope.incarnation !== live.number) return this.ports.outbox.deadLetter(envelope, 'stale');
-    return this.runner.run(live.instance, envelope);
+    return (this.runner ??= new HandlerRunner(this, this.options.handlerTimeoutMs)).run(live.instance, envelope);
   }
 
   completed(envelope: Envelope, value: unknown): void | Promise<void> {
@@ -344,7 +360,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   unhandled(envelope: Envelope): void {
     this.stats.processed++;
     const error = new UnhandledMessageError(this.name, envelope.kind, envelope.type);
-    this.runner.endTrace('error', error);
+    this.runner?.endTrace('error', error);
     if (envelope.kind === 'call') return this.ports.outbox.fail(envelope.from as From, error);
     Logger.warn(`${error.message}; published as a dead letter`, this.name);
     this.ports.outbox.deadLetter(envelope, 'unhandled');
@@ -356,7 +372,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
    */
   receiveFailed(envelope: Envelope, error: unknown): void {
     Logger.error(`internal failure while handling ${envelope.type ?? 'a message'}: ${describeCause(error)}`, stackOf(error), this.name);
-    if (this.runner.current === envelope) this.runner.current = null;
+    if (this.runner !== null && this.runner.current === envelope) this.runner.current = null;
     this.refuse(envelope, new ProcessCrashedError(this.name, envelope.type, error), 'crashed');
     const live = this.live;
     if (live !== null && !live.revoked) this.requestExit(live, error instanceof Error ? error : describeCause(error));
@@ -410,7 +426,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     const init = this.persistence === null ? this.init(instance, undefined) : this.restoreAndInit(instance, this.persistence);
     // An `init` that returned no promise is done: no `initTimeoutMs` timer for it.
     if (init !== undefined) await withinLimit(init, this.options.initTimeoutMs);
-    this.stats.startedAt = Date.now();
+    live.markStarted();
     this.persistence?.started();
   }
 
@@ -443,7 +459,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private async endIncarnation(reason: ExitReason, runTerminate = true, stateIntact = true): Promise<ExitReason> {
     const live = this.live;
     this.live = null;
-    this.stats.startedAt = 0;
     live?.revoke();
     // What the calls left waiting are failed with; made only when one waits (an error's stack is not free).
     let ended: GenServerError | undefined;
@@ -505,7 +520,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private uptimeMs(): number {
-    return this.live ? this.stats.uptimeMs() : 0;
+    return this.live === null ? 0 : this.live.uptimeMs();
   }
 }
 
