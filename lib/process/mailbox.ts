@@ -31,13 +31,15 @@ const enum Phase {
  * one busy process cannot starve timers, I/O or other processes.
  */
 export class Mailbox<T> implements Observer<T> {
-  private readonly queue = new RingQueue<T>();
+  // Made on first use, like the closure: an idle process (there may be 100 000) carries neither.
+  private queue: RingQueue<T> | null = null;
   private phase = Phase.Idle;
   private paused = true;
+  /**
+   * The outcome of the handler in flight. Only the handler whose promise is still this one drives
+   * the loop when it settles: `abandon` clears it, so a handler given up on cannot restart the loop.
+   */
   private inFlight: Promise<unknown> | null = null;
-  /** Bumped by `abandon`, so the handler given up on cannot restart the loop when it settles. */
-  private turn = 0;
-  // Made on first use: an idle process (there may be 100 000) carries no closure.
   private drainFn: (() => void) | null = null;
 
   constructor(
@@ -47,11 +49,11 @@ export class Mailbox<T> implements Observer<T> {
 
   /** Messages waiting (not counting the one being handled). */
   get length(): number {
-    return this.queue.length;
+    return this.queue === null ? 0 : this.queue.length;
   }
 
   next(item: T): void {
-    this.queue.push(item);
+    (this.queue ??= new RingQueue<T>()).push(item);
     if (this.phase === Phase.Idle && !this.paused) this.schedule();
   }
 
@@ -80,7 +82,7 @@ export class Mailbox<T> implements Observer<T> {
 
   resume(): void {
     this.paused = false;
-    if (this.phase === Phase.Idle && this.queue.length > 0) this.schedule();
+    if (this.phase === Phase.Idle && this.length > 0) this.schedule();
   }
 
   /**
@@ -88,14 +90,13 @@ export class Mailbox<T> implements Observer<T> {
    * again, and that handler's eventual outcome no longer drives it.
    */
   abandon(): void {
-    this.turn++;
     this.inFlight = null;
     this.phase = Phase.Idle;
   }
 
   /** Empties the queue, oldest first, so the owner can answer or dead-letter each message. */
   takeAll(): T[] {
-    return this.queue.takeAll();
+    return this.queue === null ? [] : this.queue.takeAll();
   }
 
   private schedule(): void {
@@ -106,14 +107,16 @@ export class Mailbox<T> implements Observer<T> {
 
   private drain(): void {
     this.phase = Phase.Running;
+    // Only ever scheduled with something queued.
+    const queue = this.queue as RingQueue<T>;
     let handled = 0;
-    while (!this.paused && this.queue.length > 0) {
+    while (!this.paused && queue.length > 0) {
       if (handled++ === this.budget) {
         this.phase = Phase.Scheduled;
         setImmediate(this.drainFn!);
         return;
       }
-      const item = this.queue.shift() as T;
+      const item = queue.shift() as T;
       let result: void | PromiseLike<unknown>;
       try {
         result = this.owner.receive(item);
@@ -123,14 +126,16 @@ export class Mailbox<T> implements Observer<T> {
       }
       if (result !== undefined) {
         this.phase = Phase.Waiting;
-        const turn = this.turn;
-        const after = () => {
-          if (turn === this.turn) this.afterAsync();
-        };
-        this.inFlight = Promise.resolve(result).then(after, (error: unknown) => {
-          this.owner.receiveFailed(item, error);
-          after();
-        });
+        const inFlight: Promise<void> = Promise.resolve(result).then(
+          () => {
+            if (this.inFlight === inFlight) this.afterAsync();
+          },
+          (error: unknown) => {
+            this.owner.receiveFailed(item, error);
+            if (this.inFlight === inFlight) this.afterAsync();
+          },
+        );
+        this.inFlight = inFlight;
         return;
       }
     }
