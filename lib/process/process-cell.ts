@@ -69,7 +69,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
-  private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private shuttingDown: Promise<void> | null = null;
   /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
@@ -236,7 +235,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   /**
    * Leaves for good: refuses new messages, ends the incarnation if one runs, then answers every
    * queued call with `ProcessStoppedError` and publishes every queued cast and info as a dead
-   * letter. Whatever fails on the way, the name is released and the process reported stopped.
+   * letter. Whatever fails on the way, the name is released, the process reported stopped and its
+   * supervisor told to forget it.
    */
   remove(reason: ExitReason): Promise<void> {
     return (this.removing ??= this.leave(reason));
@@ -259,17 +259,14 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       this.ports.monitors.down(this.name, reason);
       this.ports.release(this.name);
       this.ports.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
+      // Gone for good: no longer its supervisor's child (whoever removed it may say so again).
+      this.parent?.forget(this);
     }
   }
 
   /** Stopped from outside (`runtime.stop`, app shutdown): graceful, final, not restarted. */
   stop(reason: ExitReason): Promise<void> {
-    if (this.stopping) return this.stopping;
-    this.stopReason ??= reason;
-    this.status = 'stopping';
-    this.mailbox.pause();
-    this.stopping = this.remove(reason).finally(() => this.parent?.forget(this));
-    return this.stopping;
+    return this.remove(reason);
   }
 
   // ---- what incarnations ask of their cell ----
