@@ -14,11 +14,12 @@ export interface MailboxOwner<T> {
 
 const RESOLVED = Promise.resolve();
 
-const enum Phase {
-  Idle,
-  Scheduled,
-  Running,
-  Waiting,
+/** Bits of a mailbox's `state` (one small integer rather than two fields: 8 bytes per process). */
+const enum State {
+  /** No messages are handed out (`pause`, and until the first `resume`). */
+  Paused = 1,
+  /** The loop is scheduled, running, or waiting for an async handler to settle. */
+  Busy = 2,
 }
 
 /**
@@ -33,8 +34,7 @@ const enum Phase {
 export class Mailbox<T> implements Observer<T> {
   // Made on first use, like the closure: an idle process (there may be 100 000) carries neither.
   private queue: RingQueue<T> | null = null;
-  private phase = Phase.Idle;
-  private paused = true;
+  private state: number = State.Paused;
   /**
    * The outcome of the handler in flight. Only the handler whose promise is still this one drives
    * the loop when it settles: `abandon` clears it, so a handler given up on cannot restart the loop.
@@ -54,7 +54,7 @@ export class Mailbox<T> implements Observer<T> {
 
   next(item: T): void {
     (this.queue ??= new RingQueue<T>()).push(item);
-    if (this.phase === Phase.Idle && !this.paused) this.schedule();
+    if (this.state === 0) this.schedule();
   }
 
   error(): void {
@@ -67,7 +67,7 @@ export class Mailbox<T> implements Observer<T> {
 
   /** Stops handing out messages after the one in flight (see `settled`). */
   pause(): void {
-    this.paused = true;
+    this.state |= State.Paused;
   }
 
   /** No handler is waited for: `settled()` would resolve at once. */
@@ -81,8 +81,8 @@ export class Mailbox<T> implements Observer<T> {
   }
 
   resume(): void {
-    this.paused = false;
-    if (this.phase === Phase.Idle && this.length > 0) this.schedule();
+    this.state &= ~State.Paused;
+    if (this.state === 0 && this.length > 0) this.schedule();
   }
 
   /**
@@ -91,7 +91,7 @@ export class Mailbox<T> implements Observer<T> {
    */
   abandon(): void {
     this.inFlight = null;
-    this.phase = Phase.Idle;
+    this.state &= ~State.Busy;
   }
 
   /** Empties the queue, oldest first, so the owner can answer or dead-letter each message. */
@@ -100,19 +100,17 @@ export class Mailbox<T> implements Observer<T> {
   }
 
   private schedule(): void {
-    this.phase = Phase.Scheduled;
+    this.state |= State.Busy;
     // A bare promise reaction: Node's queueMicrotask allocates an AsyncResource per call.
     void RESOLVED.then((this.drainFn ??= () => this.drain()));
   }
 
   private drain(): void {
-    this.phase = Phase.Running;
     // Only ever scheduled with something queued.
     const queue = this.queue as RingQueue<T>;
     let handled = 0;
-    while (!this.paused && queue.length > 0) {
+    while ((this.state & State.Paused) === 0 && queue.length > 0) {
       if (handled++ === this.budget) {
-        this.phase = Phase.Scheduled;
         setImmediate(this.drainFn!);
         return;
       }
@@ -125,7 +123,6 @@ export class Mailbox<T> implements Observer<T> {
         continue;
       }
       if (result !== undefined) {
-        this.phase = Phase.Waiting;
         const inFlight: Promise<void> = Promise.resolve(result).then(
           () => {
             if (this.inFlight === inFlight) this.afterAsync();
@@ -139,7 +136,7 @@ export class Mailbox<T> implements Observer<T> {
         return;
       }
     }
-    this.phase = Phase.Idle;
+    this.state &= ~State.Busy;
   }
 
   private afterAsync(): void {
