@@ -416,7 +416,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private async bringUp(): Promise<void> {
-    const instance = await this.ports.instantiate(this.type);
+    const made = this.ports.instantiate(this.type);
+    const instance = made instanceof Promise ? await made : made;
     const live = new Incarnation(this, ++this.incarnation, instance);
     this.live = live;
     instance[PROCESS_BINDING] = live;
@@ -435,7 +436,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** Runs `init` (in its span, when traced); a promise if it may still be running, else `undefined`. */
   private init(instance: GenServerProcess, restored: unknown): Promise<unknown> | undefined {
-    const result = this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, () => instance.init(this.args, restored));
+    const telemetry = this.ports.telemetry;
+    const result = telemetry.tracing
+      ? telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, () => instance.init(this.args, restored))
+      : instance.init(this.args, restored);
     return result !== null && (typeof result === 'object' || typeof result === 'function') ? Promise.resolve(result) : undefined;
   }
 

@@ -49,8 +49,8 @@ export interface ProcessPorts {
   readonly monitors: MonitorRegistry;
   readonly telemetry: Telemetry;
   readonly drainBudget: number;
-  /** Builds a fresh instance of the type through Nest. */
-  instantiate(type: GenServerType): Promise<GenServerProcess>;
+  /** Builds a fresh instance of the type through Nest: at once, or a promise of it. */
+  instantiate(type: GenServerType): GenServerProcess | Promise<GenServerProcess>;
   emit(event: GenServerEvent): void;
   /** Forgets a process that has stopped. */
   release(name: string): void;

@@ -247,7 +247,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     this.emit({ type: 'dead-letter', name: envelope.to, at: Date.now(), reason, envelope });
   }
 
-  instantiate(type: GenServerType): Promise<GenServerProcess> {
+  instantiate(type: GenServerType): GenServerProcess | Promise<GenServerProcess> {
     return type.instances ? type.instances() : type.moduleRef.create(type.cls as new () => GenServerProcess);
   }
 
