@@ -167,7 +167,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
    */
   async start(): Promise<void> {
     const halts = this.halts;
-    await this.spawn();
+    const spawning = this.spawn();
+    if (spawning !== undefined) await spawning;
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (halts !== this.halts) return;
     this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
@@ -400,9 +401,22 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     else await this.remove(reason);
   }
 
-  /** Builds an instance and runs its `init`; a failed `init` leaves no incarnation and no timers. */
-  private async spawn(): Promise<void> {
-    const spawning = this.bringUp();
+  /**
+   * Builds an instance and runs its `init`; a failed `init` leaves no incarnation and no timers.
+   * `undefined` when both were done at once (a class built with `new`, an `init` that returned no
+   * promise, no store), else a promise that rejects with `ProcessInitError`.
+   */
+  private spawn(): Promise<void> | undefined {
+    let spawning: Promise<void> | undefined;
+    try {
+      spawning = this.bringUp();
+    } catch (error) {
+      spawning = Promise.reject(error);
+    }
+    return spawning === undefined ? undefined : this.spawned(spawning);
+  }
+
+  private async spawned(spawning: Promise<void>): Promise<void> {
     this.spawning = spawning;
     try {
       await spawning;
@@ -415,17 +429,26 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     }
   }
 
-  private async bringUp(): Promise<void> {
+  /** `undefined` when the instance was built and its `init` ran at once; may throw. */
+  private bringUp(): Promise<void> | undefined {
     const made = this.ports.instantiate(this.type);
-    const instance = made instanceof Promise ? await made : made;
+    return made instanceof Promise ? made.then((instance) => this.bringUpInstance(instance)) : this.bringUpInstance(made);
+  }
+
+  private bringUpInstance(instance: GenServerProcess): Promise<void> | undefined {
     const live = new Incarnation(this, ++this.incarnation, instance);
     this.live = live;
     instance[PROCESS_BINDING] = live;
     const init = this.persistence === null ? this.init(instance, undefined) : this.restoreAndInit(instance, this.persistence);
     // An `init` that returned no promise is done: no `initTimeoutMs` timer for it.
-    if (init !== undefined) await withinLimit(init, this.options.initTimeoutMs);
+    if (init === undefined) return this.initialized(live);
+    return withinLimit(init, this.options.initTimeoutMs).then(() => this.initialized(live));
+  }
+
+  private initialized(live: Incarnation): undefined {
     live.markStarted();
     this.persistence?.started();
+    return undefined;
   }
 
   private async restoreAndInit(instance: GenServerProcess, persistence: ProcessState): Promise<void> {
