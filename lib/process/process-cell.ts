@@ -163,16 +163,23 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /**
    * First start: builds the instance and runs `init`. Rejects with `ProcessInitError`, or with
-   * `ProcessStoppedError` when the process was stopped before `init` finished.
+   * `ProcessStoppedError` when the process was stopped before `init` finished. Returns nothing
+   * when the process was up at once (see `spawn`); a constructor or `init` that throws still
+   * makes it return a rejected promise.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> | undefined {
     const halts = this.halts;
     const spawning = this.spawn();
-    if (spawning !== undefined) await spawning;
+    if (spawning === undefined) return this.started(halts);
+    return spawning.then(() => this.started(halts));
+  }
+
+  private started(halts: number): undefined {
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
-    if (halts !== this.halts) return;
+    if (halts !== this.halts) return undefined;
     this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
+    return undefined;
   }
 
   /** A fresh incarnation; the mailbox, with whatever waited, carries over. */

@@ -10,6 +10,8 @@ import type { ChildParent, SupervisedChild } from './supervised-child.js';
 import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from './supervision.interfaces.js';
 import type { StateStoreSpec } from '../state/state-store.interface.js';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A supervisor spec with every default filled in. */
 export interface ResolvedSupervisor {
   readonly name: string;
@@ -125,15 +127,22 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   }
 
   /** Adds and starts a child at run time (`runtime.start`); check `ensureRoom` first. */
-  async startChild(child: SupervisedChild): Promise<void> {
+  startChild(child: SupervisedChild): Promise<void> {
     this.add(child);
+    let started: Promise<void> | undefined;
     try {
-      await child.start();
+      started = child.start();
     } catch (error) {
-      this.forget(child);
-      await child.remove('shutdown');
-      throw error;
+      started = Promise.reject(error);
     }
+    // Up at once (the common case): no await at all.
+    return started === undefined ? RESOLVED : started.catch((error: unknown) => this.startFailed(child, error));
+  }
+
+  private async startFailed(child: SupervisedChild, error: unknown): Promise<never> {
+    this.forget(child);
+    await child.remove('shutdown');
+    throw error;
   }
 
   /**
