@@ -127,6 +127,7 @@ const sdkRow = (label: string, f: Figure, unit: string, target?: number) => {
 };
 
 async function main() {
+  const loadAtStart = os.loadavg()[0]!;
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const runtime = app.get(GenServerRuntime);
   const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -169,10 +170,9 @@ Every figure is from the same run as its baseline: a minimal hand-written actor 
 array queue + drain loop on the same microtask primitive, no timeouts, no crash handling, no Nest).
 Ours and the baseline run alternately (A B A B …) after a warm-up each; the
 table holds medians (9 runs for (a′), 5 for (a) and (b), 3 for (c) and (e)). Ratio = ours ÷ baseline.
-This is a shared 2-core VM and run-to-run noise is large. While the figures below were taken, other
-engineers' test and benchmark jobs kept the load average between 4 and 8, so absolute rates are about
-half of a quiet machine's and single ratios move a lot: the fresh-process call ratios (b″) spread
-from 0.45 to 0.67 and the burst ratios of (c′) from 31% to 100%. Compare several runs before
+This is a shared 2-core VM and run-to-run noise is large: other engineers' test and benchmark jobs
+run beside it (1-minute load average ${fmt(loadAtStart, 1)} when this run began, ${fmt(os.loadavg()[0]!, 1)} when it
+ended), absolute rates move with them and single ratios move a lot. Compare several runs before
 concluding anything from one figure.
 
 | case | nestjs-genserver | baseline | ratio | target |
