@@ -12,8 +12,11 @@ const OPTIONAL_PROPERTY_DEPS_METADATA = 'optional:properties_metadata';
 
 type ProcessClass = new (...args: never[]) => GenServerProcess;
 
-/** Builds one fresh instance of a `@GenServer` class per incarnation. */
-export type InstanceFactory = () => Promise<GenServerProcess>;
+/**
+ * Builds one fresh instance of a `@GenServer` class per incarnation: at once when it is built with
+ * `new` (a constructor that throws, throws), else a promise (`ModuleRef.create`).
+ */
+export type InstanceFactory = () => GenServerProcess | Promise<GenServerProcess>;
 
 /**
  * The factory for one `@GenServer` class. When the class is a plain class provider whose
@@ -29,13 +32,9 @@ export function instanceFactory(wrapper: InstanceWrapper, cls: ProcessClass, mod
   if (plan === undefined) return () => moduleRef.create(cls as new () => GenServerProcess);
   const { args, properties } = plan;
   return () => {
-    try {
-      const instance = new cls(...(args as never[]));
-      for (const [key, value] of properties) (instance as unknown as Record<string | symbol, unknown>)[key] = value;
-      return Promise.resolve(instance);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const instance = new cls(...(args as never[]));
+    for (const [key, value] of properties) (instance as unknown as Record<string | symbol, unknown>)[key] = value;
+    return instance;
   };
 }
 

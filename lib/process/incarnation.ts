@@ -11,6 +11,12 @@ import type { ProcessPorts, Waiter } from './process-ports.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
 
+/**
+ * Start times are kept in ms after this instant: a small integer, which V8 stores in the object
+ * itself (an epoch time in ms would be a separate 16-byte number per incarnation).
+ */
+const CLOCK_ORIGIN = Date.now();
+
 /** What an incarnation asks of the cell it lives in. */
 export interface IncarnationOwner {
   readonly name: string;
@@ -36,8 +42,8 @@ export class Incarnation implements ProcessBinding, Waiter {
   exitRequest: ExitReason | null = null;
   /** Calls it deferred with `noReply()` and still owes an answer (made on first use). */
   owed: Set<From> | null = null;
-  /** Its `init` returned. */
-  initialized = false;
+  /** When its `init` finished, in ms after `CLOCK_ORIGIN`; null while `init` runs. */
+  private startedAt: number | null = null;
   /** Past `terminate`: it can no longer send either (an abandoned `init` or handler may still run). */
   private ended = false;
   private timers: TimerTable | null = null;
@@ -52,6 +58,21 @@ export class Incarnation implements ProcessBinding, Waiter {
 
   get name(): string {
     return this.owner.name;
+  }
+
+  /** Its `init` has finished: uptime counts from now. */
+  markStarted(): void {
+    this.startedAt = Date.now() - CLOCK_ORIGIN;
+  }
+
+  /** Its `init` returned. */
+  get initialized(): boolean {
+    return this.startedAt !== null;
+  }
+
+  /** Milliseconds since its `init` finished; 0 while `init` runs. */
+  uptimeMs(): number {
+    return this.startedAt === null ? 0 : Date.now() - CLOCK_ORIGIN - this.startedAt;
   }
 
   sendAfter(ms: number, payload: unknown): TimerRef {
@@ -111,7 +132,7 @@ export class Incarnation implements ProcessBinding, Waiter {
    * rejects when the incarnation is revoked meanwhile (a shutdown gave up on it): nobody waits for
    * an incarnation that has ended, and no timer outlives it.
    */
-  within(work: Promise<void>, ms: number, timedOut: unknown): Promise<void> {
+  within(work: Promise<unknown>, ms: number, timedOut: unknown): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const limit = {
         timer: null as NodeJS.Timeout | null,

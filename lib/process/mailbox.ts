@@ -14,11 +14,12 @@ export interface MailboxOwner<T> {
 
 const RESOLVED = Promise.resolve();
 
-const enum Phase {
-  Idle,
-  Scheduled,
-  Running,
-  Waiting,
+/** Bits of a mailbox's `state` (one small integer rather than two fields: 8 bytes per process). */
+const enum State {
+  /** No messages are handed out (`pause`, and until the first `resume`). */
+  Paused = 1,
+  /** The loop is scheduled, running, or waiting for an async handler to settle. */
+  Busy = 2,
 }
 
 /**
@@ -31,13 +32,14 @@ const enum Phase {
  * one busy process cannot starve timers, I/O or other processes.
  */
 export class Mailbox<T> implements Observer<T> {
-  private readonly queue = new RingQueue<T>();
-  private phase = Phase.Idle;
-  private paused = true;
+  // Made on first use, like the closure: an idle process (there may be 100 000) carries neither.
+  private queue: RingQueue<T> | null = null;
+  private state: number = State.Paused;
+  /**
+   * The outcome of the handler in flight. Only the handler whose promise is still this one drives
+   * the loop when it settles: `abandon` clears it, so a handler given up on cannot restart the loop.
+   */
   private inFlight: Promise<unknown> | null = null;
-  /** Bumped by `abandon`, so the handler given up on cannot restart the loop when it settles. */
-  private turn = 0;
-  // Made on first use: an idle process (there may be 100 000) carries no closure.
   private drainFn: (() => void) | null = null;
 
   constructor(
@@ -47,12 +49,12 @@ export class Mailbox<T> implements Observer<T> {
 
   /** Messages waiting (not counting the one being handled). */
   get length(): number {
-    return this.queue.length;
+    return this.queue === null ? 0 : this.queue.length;
   }
 
   next(item: T): void {
-    this.queue.push(item);
-    if (this.phase === Phase.Idle && !this.paused) this.schedule();
+    (this.queue ??= new RingQueue<T>()).push(item);
+    if (this.state === 0) this.schedule();
   }
 
   error(): void {
@@ -65,7 +67,12 @@ export class Mailbox<T> implements Observer<T> {
 
   /** Stops handing out messages after the one in flight (see `settled`). */
   pause(): void {
-    this.paused = true;
+    this.state |= State.Paused;
+  }
+
+  /** No handler is waited for: `settled()` would resolve at once. */
+  get quiet(): boolean {
+    return this.inFlight === null;
   }
 
   /** Resolves once no handler is running (at once when idle). */
@@ -74,8 +81,8 @@ export class Mailbox<T> implements Observer<T> {
   }
 
   resume(): void {
-    this.paused = false;
-    if (this.phase === Phase.Idle && this.queue.length > 0) this.schedule();
+    this.state &= ~State.Paused;
+    if (this.state === 0 && this.length > 0) this.schedule();
   }
 
   /**
@@ -83,32 +90,31 @@ export class Mailbox<T> implements Observer<T> {
    * again, and that handler's eventual outcome no longer drives it.
    */
   abandon(): void {
-    this.turn++;
     this.inFlight = null;
-    this.phase = Phase.Idle;
+    this.state &= ~State.Busy;
   }
 
   /** Empties the queue, oldest first, so the owner can answer or dead-letter each message. */
   takeAll(): T[] {
-    return this.queue.takeAll();
+    return this.queue === null ? [] : this.queue.takeAll();
   }
 
   private schedule(): void {
-    this.phase = Phase.Scheduled;
+    this.state |= State.Busy;
     // A bare promise reaction: Node's queueMicrotask allocates an AsyncResource per call.
     void RESOLVED.then((this.drainFn ??= () => this.drain()));
   }
 
   private drain(): void {
-    this.phase = Phase.Running;
+    // Only ever scheduled with something queued.
+    const queue = this.queue as RingQueue<T>;
     let handled = 0;
-    while (!this.paused && this.queue.length > 0) {
+    while ((this.state & State.Paused) === 0 && queue.length > 0) {
       if (handled++ === this.budget) {
-        this.phase = Phase.Scheduled;
         setImmediate(this.drainFn!);
         return;
       }
-      const item = this.queue.shift() as T;
+      const item = queue.shift() as T;
       let result: void | PromiseLike<unknown>;
       try {
         result = this.owner.receive(item);
@@ -117,20 +123,22 @@ export class Mailbox<T> implements Observer<T> {
         continue;
       }
       if (result !== undefined) {
-        this.phase = Phase.Waiting;
-        const turn = this.turn;
-        const after = () => {
-          if (turn === this.turn) this.afterAsync();
-        };
-        this.inFlight = Promise.resolve(result).then(after, (error: unknown) => {
-          // A handler given up on (`abandon`) is no longer this mailbox's business.
-          if (turn === this.turn) this.owner.receiveFailed(item, error);
-          after();
-        });
+        const inFlight: Promise<void> = Promise.resolve(result).then(
+          () => {
+            if (this.inFlight === inFlight) this.afterAsync();
+          },
+          (error: unknown) => {
+            // A handler given up on (`abandon`) is no longer this mailbox's business.
+            if (this.inFlight !== inFlight) return;
+            this.owner.receiveFailed(item, error);
+            this.afterAsync();
+          },
+        );
+        this.inFlight = inFlight;
         return;
       }
     }
-    this.phase = Phase.Idle;
+    this.state &= ~State.Busy;
   }
 
   private afterAsync(): void {

@@ -42,6 +42,9 @@ export interface ChildOptions {
   readonly deleteStateOnStop: boolean;
 }
 
+/** The figures of a process that has counted nothing yet (read only). */
+const NO_FIGURES: Readonly<ProcessStats> = Object.freeze(new ProcessStats());
+
 /** Thrown inside `spawn` when `init` overran `initTimeoutMs`. */
 const INIT_TIMEOUT = 'init_timeout';
 
@@ -55,16 +58,16 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   parent: ChildParent | null = null;
-  readonly stats = new ProcessStats();
 
   private live: Incarnation | null = null;
   private readonly mailbox: Mailbox<Envelope>;
-  private readonly runner: HandlerRunner;
+  // Both made on first use: an idle process (there may be 100 000) has neither.
+  private runner: HandlerRunner | null = null;
+  private counters: ProcessStats | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
-  private stopping: Promise<void> | null = null;
   private removing: Promise<void> | null = null;
   private shuttingDown: Promise<void> | null = null;
   /** Bumped by every `shutdown`: a (re)start that was under way when it came must not resume the mailbox. */
@@ -80,7 +83,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     readonly ports: ProcessPorts,
   ) {
     this.mailbox = new Mailbox(this, ports.drainBudget);
-    this.runner = new HandlerRunner(this, options.handlerTimeoutMs);
     this.persistence = options.store
       ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, ports.outbox, ports.emit.bind(ports))
       : null;
@@ -95,7 +97,17 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   get restarts(): number {
-    return this.stats.restarts;
+    return this.counters === null ? 0 : this.counters.restarts;
+  }
+
+  /** The process's figures, made when the first one is counted. */
+  get stats(): ProcessStats {
+    return (this.counters ??= new ProcessStats());
+  }
+
+  /** The message whose handler is running, if any. */
+  private get current(): Envelope | null {
+    return this.runner === null ? null : this.runner.current;
   }
 
   /** Messages waiting in the mailbox. */
@@ -109,12 +121,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** Between handlers: no handler and no `init` running. */
   get atBoundary(): boolean {
-    return this.runner.current === null && this.spawning === null;
+    return this.current === null && this.spawning === null;
   }
 
   /** Whether the mailbox has work: a handler running or messages waiting. */
   get busy(): boolean {
-    return this.runner.current !== null || this.mailbox.length > 0;
+    return this.current !== null || this.mailbox.length > 0;
   }
 
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
@@ -127,40 +139,52 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   snapshot(): ProcessStatus {
-    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs() };
   }
 
   tree(): TreeNode {
-    const { processed, errors, restarts, stuck, lastError } = this.stats;
+    const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
   }
 
   /** The supervisor's heartbeat (see `SupervisorSpec.heartbeatMs`). */
   beat(): void {
-    if (!this.stats.beat(this.status === 'running', this.busy)) return;
+    const busy = this.busy;
+    // Figures that were never made and would only be reset: an idle process is never stuck.
+    if (this.counters === null && !busy) return;
+    if (!this.stats.beat(this.status === 'running', busy)) return;
     Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
-    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.runner.current?.type });
+    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
   }
 
   // ---- lifecycle, as driven by the supervisor ----
 
   /**
    * First start: builds the instance and runs `init`. Rejects with `ProcessInitError`, or with
-   * `ProcessStoppedError` when the process was stopped before `init` finished.
+   * `ProcessStoppedError` when the process was stopped before `init` finished. Returns nothing
+   * when the process was up at once (see `spawn`); a constructor or `init` that throws still
+   * makes it return a rejected promise.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> | undefined {
     const halts = this.halts;
-    try {
-      await this.spawn();
-    } catch (error) {
-      if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
-      throw error;
-    }
+    const spawning = this.spawn();
+    if (spawning === undefined) return this.started(halts);
+    return spawning.then(
+      () => this.started(halts),
+      (error: unknown) => {
+        // Stopped while `init` ran (and given up on): that, not the abandoned `init`, is the answer.
+        throw this.stopReason !== null ? new ProcessStoppedError(this.name, describeReason(this.stopReason)) : error;
+      },
+    );
+  }
+
+  private started(halts: number): undefined {
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
-    if (halts !== this.halts) return;
+    if (halts !== this.halts) return undefined;
     this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
     this.run();
+    return undefined;
   }
 
   /** A fresh incarnation; the mailbox, with whatever waited, carries over. */
@@ -202,27 +226,33 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private async shutdownNow(reason: ExitReason): Promise<void> {
-    const quiet = (async () => {
-      if (this.spawning) await this.spawning.catch(() => undefined);
-      await this.mailbox.settled();
-    })();
     let intact = true;
-    if (!(await settleWithin(quiet, this.options.shutdownMs))) {
+    if (this.atBoundary && this.mailbox.quiet) {
+      // Nothing to wait for (an idle process): no `shutdownMs` timer. Still never within the caller's turn.
+      await undefined;
+    } else if (!(await settleWithin(this.quiet(), this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, this.spawning ? 'init()' : 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.spawning = null;
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
-      const envelope = this.runner.abandon();
+      const envelope = this.runner === null ? null : this.runner.abandon();
       if (envelope) this.refuse(envelope, new ProcessStoppedError(this.name, `its handler overran shutdownMs (${this.options.shutdownMs} ms)`), 'abandoned');
       intact = false;
     }
     await this.endIncarnation(reason, true, intact);
   }
 
+  /** Resolves once `init` (if running) and the handler in flight (if any) have finished. */
+  private async quiet(): Promise<void> {
+    if (this.spawning) await this.spawning.catch(() => undefined);
+    await this.mailbox.settled();
+  }
+
   /**
    * Leaves for good: refuses new messages, ends the incarnation if one runs, then answers every
    * queued call with `ProcessStoppedError` and publishes every queued cast and info as a dead
-   * letter. Whatever fails on the way, the name is released and the process reported stopped.
+   * letter. Whatever fails on the way, the name is released, the process reported stopped and its
+   * supervisor told to forget it.
    */
   remove(reason: ExitReason): Promise<void> {
     return (this.removing ??= this.leave(reason));
@@ -233,8 +263,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.status = 'stopping';
     try {
       await this.shutdown(reason);
-      const stopped = new ProcessStoppedError(this.name, describeReason(reason));
-      for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, stopped, 'stopped');
+      if (this.mailbox.length > 0) {
+        const stopped = new ProcessStoppedError(this.name, describeReason(reason));
+        for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, stopped, 'stopped');
+      }
       // Whatever was queued for the store is written before the process is gone (and the store closed).
       await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
     } finally {
@@ -243,23 +275,20 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       this.ports.monitors.down(this.name, reason);
       this.ports.release(this.name);
       this.ports.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
+      // Gone for good: no longer its supervisor's child (whoever removed it may say so again).
+      this.parent?.forget(this);
     }
   }
 
   /** Stopped from outside (`runtime.stop`, app shutdown): graceful, final, not restarted. */
   stop(reason: ExitReason): Promise<void> {
-    if (this.stopping) return this.stopping;
-    this.stopReason ??= reason;
-    this.status = 'stopping';
-    this.mailbox.pause();
-    this.stopping = this.remove(reason).finally(() => this.parent?.forget(this));
-    return this.stopping;
+    return this.remove(reason);
   }
 
   // ---- what incarnations ask of their cell ----
 
   handling(): Envelope | null {
-    return this.runner.current;
+    return this.current;
   }
 
   replyLater(incarnation: Incarnation, from: From, value: unknown): void {
@@ -302,7 +331,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     const live = this.live as Incarnation;
     // A timer or DOWN message of an earlier incarnation: the one it was meant for is gone.
     if (envelope.incarnation !== undefined && envelope.incarnation !== live.number) return this.ports.outbox.deadLetter(envelope, 'stale');
-    return this.runner.run(live.instance, envelope);
+    return (this.runner ??= new HandlerRunner(this, this.options.handlerTimeoutMs)).run(live.instance, envelope);
   }
 
   completed(envelope: Envelope, value: unknown): void | Promise<void> {
@@ -343,7 +372,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   unhandled(envelope: Envelope): void {
     this.stats.processed++;
     const error = new UnhandledMessageError(this.name, envelope.kind, envelope.type);
-    this.runner.endTrace('error', error);
+    this.runner?.endTrace('error', error);
     if (envelope.kind === 'call') return this.ports.outbox.fail(envelope.from as From, error);
     Logger.warn(`${error.message}; published as a dead letter`, this.name);
     this.ports.outbox.deadLetter(envelope, 'unhandled');
@@ -355,7 +384,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
    */
   receiveFailed(envelope: Envelope, error: unknown): void {
     Logger.error(`internal failure while handling ${envelope.type ?? 'a message'}: ${describeCause(error)}`, stackOf(error), this.name);
-    if (this.runner.current === envelope) this.runner.current = null;
+    if (this.runner !== null && this.runner.current === envelope) this.runner.current = null;
     this.refuse(envelope, new ProcessCrashedError(this.name, envelope.type, error), 'crashed');
     const live = this.live;
     if (live !== null && !live.revoked) this.requestExit(live, crashReason(error));
@@ -386,15 +415,30 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     else await this.remove(reason);
   }
 
-  /** Builds an instance and runs its `init`; a failed `init` leaves no incarnation and no timers. */
-  private async spawn(): Promise<void> {
-    const spawning = this.bringUp();
+  /**
+   * Builds an instance and runs its `init`; a failed `init` leaves no incarnation and no timers.
+   * `undefined` when both were done at once (a class built with `new`, an `init` that returned no
+   * promise, no store), else a promise that rejects with `ProcessInitError`.
+   */
+  private spawn(): Promise<void> | undefined {
+    const before = this.incarnation;
+    let spawning: Promise<void> | undefined;
+    try {
+      spawning = this.bringUp();
+    } catch (error) {
+      spawning = Promise.reject(error);
+    }
+    return spawning === undefined ? undefined : this.spawned(spawning, before);
+  }
+
+  private async spawned(spawning: Promise<void>, before: number): Promise<void> {
     this.spawning = spawning;
     try {
       await spawning;
     } catch (error) {
-      // A shutdown that gave up on this `init` has ended the incarnation already.
-      if (this.live?.initialized === false) {
+      // A shutdown that gave up on this `init` has ended its incarnation already.
+      const endedMeanwhile = this.incarnation !== before && this.live === null;
+      if (!endedMeanwhile) {
         if (error === INIT_TIMEOUT) Logger.error(messages.initTimedOut(this.name, this.options.initTimeoutMs), undefined, this.name);
         await this.endIncarnation(new ProcessInitError(this.name, error), false);
       }
@@ -404,20 +448,41 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     }
   }
 
-  private async bringUp(): Promise<void> {
-    const instance = await this.type.create();
+  /** `undefined` when the instance was built and its `init` ran at once; may throw. */
+  private bringUp(): Promise<void> | undefined {
+    const made = this.type.create();
+    return made instanceof Promise ? made.then((instance) => this.bringUpInstance(instance)) : this.bringUpInstance(made);
+  }
+
+  private bringUpInstance(instance: GenServerProcess): Promise<void> | undefined {
     const live = new Incarnation(this, ++this.incarnation, instance);
     this.live = live;
     instance[PROCESS_BINDING] = live;
-    const init = (async () => {
-      const restored = this.persistence ? await this.persistence.restore(instance) : undefined;
-      if (restored !== undefined) instance.state = restored;
-      await this.ports.telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, async () => instance.init(this.args, restored));
-    })();
-    await live.within(init, this.options.initTimeoutMs, INIT_TIMEOUT);
-    live.initialized = true;
-    this.stats.startedAt = Date.now();
+    const init = this.persistence === null ? this.init(instance, undefined) : this.restoreAndInit(instance, this.persistence);
+    // An `init` that returned no promise is done: no `initTimeoutMs` timer for it.
+    if (init === undefined) return this.initialized(live);
+    return live.within(init, this.options.initTimeoutMs, INIT_TIMEOUT).then(() => this.initialized(live));
+  }
+
+  private initialized(live: Incarnation): undefined {
+    live.markStarted();
     this.persistence?.started();
+    return undefined;
+  }
+
+  private async restoreAndInit(instance: GenServerProcess, persistence: ProcessState): Promise<void> {
+    const restored = await persistence.restore(instance);
+    if (restored !== undefined) instance.state = restored;
+    await this.init(instance, restored);
+  }
+
+  /** Runs `init` (in its span, when traced); a promise if it may still be running, else `undefined`. */
+  private init(instance: GenServerProcess, restored: unknown): Promise<unknown> | undefined {
+    const telemetry = this.ports.telemetry;
+    const result = telemetry.tracing
+      ? telemetry.lifecycle('init', { name: this.name, type: this.type.typeName }, () => instance.init(this.args, restored))
+      : instance.init(this.args, restored);
+    return result !== null && (typeof result === 'object' || typeof result === 'function') ? Promise.resolve(result) : undefined;
   }
 
   private run(): void {
@@ -437,12 +502,13 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private async endIncarnation(reason: ExitReason, runTerminate = true, stateIntact = true): Promise<ExitReason> {
     const live = this.live;
     this.live = null;
-    this.stats.startedAt = 0;
     live?.revoke();
-    const ended = isNormalExit(reason) ? new ProcessStoppedError(this.name, describeReason(reason)) : new ProcessCrashedError(this.name, undefined, reason);
+    // What the calls left waiting are failed with; made only when one waits (an error's stack is not free).
+    let ended: GenServerError | undefined;
+    const endedError = (why: ExitReason) => (ended ??= isNormalExit(why) ? new ProcessStoppedError(this.name, describeReason(why)) : new ProcessCrashedError(this.name, undefined, why));
     // An orderly end keeps what changed since the last checkpoint; a crashed state, or one a handler
     // was still changing when it was given up on, is never saved.
-    const failed = await this.persistence?.end(live?.instance ?? null, isNormalExit(reason) && stateIntact, ended);
+    const failed = this.persistence === null ? undefined : await this.persistence.end(live?.instance ?? null, isNormalExit(reason) && stateIntact, endedError(reason));
     if (failed !== undefined) {
       // What changed since the last checkpoint is lost: report it, and exit as a crash.
       this.stats.errors++;
@@ -454,8 +520,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     // As in OTP, `terminate` is for an incarnation whose `init` returned.
     if (runTerminate && live.initialized) await this.terminate(live.instance, reason);
     live.end();
-    if (live.owed) {
-      const error = isNormalExit(reason) ? ended : new ProcessCrashedError(this.name, undefined, reason);
+    if (live.owed !== null && live.owed.size > 0) {
+      const error = isNormalExit(reason) ? endedError(reason) : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);
     }
     this.ports.monitors.down(this.name, reason);
@@ -465,11 +531,20 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private async terminate(instance: GenServerProcess, reason: ExitReason): Promise<void> {
     const span = this.ports.telemetry.lifecycleSpan('terminate', { name: this.name, type: this.type.typeName });
     let failure: unknown;
-    const terminated = (async () => instance.terminate(reason))().catch((error: unknown) => {
+    const threw = (error: unknown) => {
       failure = error;
       Logger.error(`terminate() threw: ${describeCause(error)}`, stackOf(error), this.name);
-    });
-    const finished = await settleWithin(terminated, this.options.shutdownMs);
+    };
+    let result: unknown;
+    try {
+      result = instance.terminate(reason);
+    } catch (error) {
+      threw(error);
+    }
+    // Only what may be a promise is waited for, at most `shutdownMs`; a plain return needs no timer.
+    const finished = (result === null || (typeof result !== 'object' && typeof result !== 'function'))
+      ? true
+      : await settleWithin((async () => result)().catch(threw), this.options.shutdownMs);
     if (!finished) Logger.error(messages.abandoned(this.name, 'terminate()', this.options.shutdownMs), undefined, this.name);
     span?.end(!finished ? 'timeout' : failure === undefined ? 'ok' : 'error', failure);
   }
@@ -490,6 +565,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private uptimeMs(): number {
-    return this.live ? this.stats.uptimeMs() : 0;
+    return this.live === null ? 0 : this.live.uptimeMs();
   }
 }

@@ -12,14 +12,8 @@ export class ProcessStats {
   stuck = false;
   /** The last crash's text. */
   lastError: string | undefined = undefined;
-  /** When the running incarnation finished `init` (epoch ms); 0 when none runs. */
-  startedAt = 0;
   private processedAtLastBeat = -1;
   private busyAtLastBeat = false;
-
-  uptimeMs(): number {
-    return this.startedAt > 0 ? Date.now() - this.startedAt : 0;
-  }
 
   /**
    * One heartbeat. Work must have been waiting at the last beat already (a handler that just

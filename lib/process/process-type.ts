@@ -13,6 +13,9 @@ export interface ProcessType {
   readonly typeName: string;
   readonly options: GenServerOptions;
   readonly handlers: { find(kind: MessageKind, type: string | undefined): HandlerMethod | undefined };
-  /** Builds the instance of a new incarnation (through Nest: constructor injection works). */
-  readonly create: () => Promise<GenServerProcess>;
+  /**
+   * Builds the instance of a new incarnation through Nest (constructor injection works): at once
+   * for a class built with `new`, or a promise of it.
+   */
+  readonly create: () => GenServerProcess | Promise<GenServerProcess>;
 }

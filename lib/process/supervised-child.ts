@@ -8,8 +8,8 @@ export interface SupervisedChild {
   /** Changes on every (re)start; an exit reported for an older generation is stale. */
   readonly generation: number;
   parent: ChildParent | null;
-  /** First start; rejects when the child cannot start. */
-  start(): Promise<void>;
+  /** First start; rejects when the child cannot start. A process that is up at once returns nothing. */
+  start(): Promise<void> | undefined;
   /** Ends the running incarnation (terminate, timers) but keeps what waits for the next one. */
   shutdown(reason: ExitReason): Promise<void>;
   /** Starts a fresh incarnation after `shutdown` or an exit; rejects when it cannot start. */

@@ -16,7 +16,7 @@ import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { From } from '../process/from.js';
-import { ProcessCell } from '../process/process-cell.js';
+import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { SpecReader } from '../supervisor/spec-reader.js';
@@ -72,6 +72,8 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   /** Class name → type; `null` when two registered classes share the name (ambiguous). */
   private readonly typesByClassName = new Map<string, GenServerType | null>();
   private readonly reader = new SpecReader();
+  /** Per type and restart type: the options shared by its processes that set nothing else. */
+  private readonly sharedOptions = new Map<GenServerType, Map<RestartType, ChildOptions>>();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
   private nextMessageId = 1;
@@ -86,6 +88,9 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   ) {
     this.callTimeout = checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS);
     this.drainBudget = checkCount('drainBudget', options.drainBudget ?? DEFAULT_DRAIN_BUDGET, 1);
+    // Module defaults every process may fall back on are checked once, here, not at each start.
+    if (options.maxMailbox !== undefined) checkCount('maxMailbox', options.maxMailbox, 1);
+    if (options.initTimeoutMs !== undefined) checkDuration('initTimeoutMs', options.initTimeoutMs);
     this.checkPayloads = options.checkPayloads ?? true;
     this.router = new LocalRouter(this.registry, this.calls);
   }
@@ -118,24 +123,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   createCell(name: string, type: GenServerType, overrides: CellOverrides): ProcessCell {
     checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
-    const defaults = type.options;
-    const cell = new ProcessCell(
-      name,
-      type,
-      overrides.args,
-      {
-        restart: overrides.restart ?? defaults.restart ?? 'permanent',
-        maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
-        shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
-        handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
-        initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
-        store: overrides.store ?? null,
-        checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
-        durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
-        deleteStateOnStop: overrides.deleteStateOnStop ?? defaults.deleteStateOnStop ?? false,
-      },
-      this,
-    );
+    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this);
     this.registry.add(cell);
     return cell;
   }
@@ -148,6 +136,48 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   /** Names of the registered processes, in start order. */
   names(): string[] {
     return this.registry.names();
+  }
+
+  /**
+   * The options of one process. Every process of a type that sets nothing of its own (but its
+   * restart type) gets one shared, frozen object, resolved and checked on the first such start;
+   * an invalid `@GenServer` or module option is not cached, so every start still reports it.
+   */
+  private childOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
+    if (
+      overrides.store != null ||
+      overrides.maxMailbox !== undefined ||
+      overrides.shutdownMs !== undefined ||
+      overrides.handlerTimeoutMs !== undefined ||
+      overrides.initTimeoutMs !== undefined ||
+      overrides.checkpoint !== undefined ||
+      overrides.durableReplies !== undefined ||
+      overrides.deleteStateOnStop !== undefined
+    ) {
+      return this.resolveOptions(type, overrides);
+    }
+    const restart = overrides.restart ?? type.options.restart ?? 'permanent';
+    let byRestart = this.sharedOptions.get(type);
+    if (byRestart === undefined) this.sharedOptions.set(type, (byRestart = new Map()));
+    let shared = byRestart.get(restart);
+    if (shared === undefined) byRestart.set(restart, (shared = Object.freeze(this.resolveOptions(type, overrides))));
+    return shared;
+  }
+
+  /** Options the caller leaves out come from the `@GenServer` options, then the module's defaults. */
+  private resolveOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
+    const defaults = type.options;
+    return {
+      restart: overrides.restart ?? defaults.restart ?? 'permanent',
+      maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
+      shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
+      handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
+      initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
+      store: overrides.store ?? null,
+      checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
+      durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
+      deleteStateOnStop: overrides.deleteStateOnStop ?? defaults.deleteStateOnStop ?? false,
+    };
   }
 
   /** Looks for a registered OpenTelemetry SDK now and every second after. */

@@ -57,8 +57,8 @@ export class GenServerRuntime {
    * Rejects with `AlreadyStartedError`, `UnknownTypeError`, `NoSuchSupervisorError`,
    * `MaxChildrenError` or `ProcessInitError`.
    */
-  async start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
-    // Being async, a misuse (no options, a symbol for a name) rejects with a typed error rather than throwing.
+  start(type: Type<GenServerProcess> | string, options: StartOptions): Promise<void> {
+    // A misuse (no options, a symbol for a name) rejects with a typed error rather than throwing.
     return this.supervision.startProcess(type, options);
   }
 

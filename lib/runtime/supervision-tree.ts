@@ -78,19 +78,26 @@ export class SupervisionTree implements SupervisorHost {
     if (this.root) await this.root.stop(reason);
   }
 
-  async startProcess(type: unknown, given: StartOptions): Promise<void> {
-    const options = this.reader.startOptions(given, 'start options');
-    checkProcessName(options.name);
-    const resolved = this.kernel.resolveType(type);
-    const supervisor = this.supervisorFor(options.supervisor);
-    if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
-    supervisor.ensureRoom();
-    const cell = this.kernel.createCell(options.name, resolved, {
-      ...this.reader.processOptions(options, 'start options'),
-      store: this.storeFor(options.stateStore ?? supervisor.inheritedStore, resolved),
-      restart: options.restart ?? resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent'),
-    });
-    await supervisor.startChild(cell);
+  /** Starts a process at run time (`runtime.start`); rejects, never throws, when it cannot. */
+  startProcess(type: unknown, given: StartOptions): Promise<void> {
+    let supervisor: SupervisorNode;
+    let cell: ProcessCell;
+    try {
+      const options = this.reader.startOptions(given, 'start options');
+      checkProcessName(options.name);
+      const resolved = this.kernel.resolveType(type);
+      supervisor = this.supervisorFor(options.supervisor);
+      if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
+      supervisor.ensureRoom();
+      // Filled in place: spreading these options into a new object cost more than the rest of a start.
+      const overrides = this.reader.processOptions(options, 'start options');
+      overrides.store = this.storeFor(options.stateStore ?? supervisor.inheritedStore, resolved);
+      overrides.restart ??= resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent');
+      cell = this.kernel.createCell(options.name, resolved, overrides);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return supervisor.startChild(cell);
   }
 
   /** Stops a process, or a supervisor with its subtree, for good. */
@@ -185,10 +192,9 @@ export class SupervisionTree implements SupervisorHost {
           throw new GenServerError(messages.invalidSupervision(path, `the name "${form.spec.name}" is used twice`));
         }
         placed.add(form.spec.name);
-        return this.kernel.createCell(form.spec.name, type, {
-          ...this.reader.processOptions(form.spec, path),
-          store: this.storeFor(form.spec.stateStore ?? inherited, type),
-        });
+        const overrides = this.reader.processOptions(form.spec, path);
+        overrides.store = this.storeFor(form.spec.stateStore ?? inherited, type);
+        return this.kernel.createCell(form.spec.name, type, overrides);
       }
     }
   }

@@ -6,7 +6,7 @@ import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
 import type { ResolvedSupervisor } from './supervisor-node.js';
-import type { CheckpointPolicy, StateStoreSpec } from '../interfaces/state-store.interface.js';
+import type { CheckpointPolicy, StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
 import { isStateStoreSpec, STATE_STORE_RULE } from '../state/state-stores.js';
 import type {
   BackoffSpec,
@@ -88,20 +88,26 @@ export class SpecReader {
     return { kind: 'process', spec: child as ProcessChildSpec };
   }
 
-  /** The options a process child spec (or a `start` call) sets; the rest comes from the class and the module. */
+  /**
+   * The options a process child spec (or a `start` call) sets; the rest comes from the class and
+   * the module. Each one set is checked; a path is spelled out only for the error that names it.
+   */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
-    this.stateStore(spec.stateStore, `${path}.stateStore`);
+    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop } = spec;
+    if (stateStore !== undefined) this.stateStore(stateStore, `${path}.stateStore`);
     return {
-      args: spec.args,
-      restart: this.restart(spec.restart, `${path}.restart`),
-      maxMailbox: this.count(spec.maxMailbox, `${path}.maxMailbox`, 1),
-      shutdownMs: this.ms(spec.shutdownMs, `${path}.shutdownMs`),
-      handlerTimeoutMs: this.ms(spec.handlerTimeoutMs, `${path}.handlerTimeoutMs`),
-      initTimeoutMs: this.ms(spec.initTimeoutMs, `${path}.initTimeoutMs`),
-      checkpoint: this.checkpoint(spec.checkpoint, `${path}.checkpoint`),
-      durableReplies: this.flag(spec.durableReplies, `${path}.durableReplies`),
-      deleteStateOnStop: this.flag(spec.deleteStateOnStop, `${path}.deleteStateOnStop`),
+      args,
+      restart: restart === undefined ? undefined : this.restart(restart, `${path}.restart`),
+      maxMailbox: maxMailbox === undefined ? undefined : this.count(maxMailbox, `${path}.maxMailbox`, 1),
+      shutdownMs: shutdownMs === undefined ? undefined : this.ms(shutdownMs, `${path}.shutdownMs`),
+      handlerTimeoutMs: handlerTimeoutMs === undefined ? undefined : this.ms(handlerTimeoutMs, `${path}.handlerTimeoutMs`),
+      initTimeoutMs: initTimeoutMs === undefined ? undefined : this.ms(initTimeoutMs, `${path}.initTimeoutMs`),
+      checkpoint: checkpoint === undefined ? undefined : this.checkpoint(checkpoint, `${path}.checkpoint`),
+      durableReplies: durableReplies === undefined ? undefined : this.flag(durableReplies, `${path}.durableReplies`),
+      deleteStateOnStop: deleteStateOnStop === undefined ? undefined : this.flag(deleteStateOnStop, `${path}.deleteStateOnStop`),
+      // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
+      store: undefined as Promise<StateStore> | null | undefined,
     };
   }
 

@@ -197,8 +197,14 @@ export class Telemetry {
   /**
    * Runs a lifecycle step in a span of its own. `init` is a child of whatever started the process
    * (a request that called `start`, or the restart span); a restart begins a trace of its own.
+   * With no SDK registered it only calls `run`, and returns what `run` returns.
    */
-  async lifecycle<T>(step: 'init' | 'restart', process: { name: string; type: string }, run: () => Promise<T>): Promise<T> {
+  lifecycle<T>(step: 'init' | 'restart', process: { name: string; type: string }, run: () => T | Promise<T>): T | Promise<T> {
+    // No SDK: `run` as it is, with not even an await around it.
+    return this.tracing ? this.traced(step, process, run) : run();
+  }
+
+  private async traced<T>(step: 'init' | 'restart', process: { name: string; type: string }, run: () => T | Promise<T>): Promise<T> {
     const span = this.lifecycleSpan(step, process);
     if (!span) return run();
     try {
