@@ -121,7 +121,9 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** Between handlers: no handler and no `init` running. */
   get atBoundary(): boolean {
-    return this.current === null && this.spawning === null;
+    // `init` runs from the moment the incarnation exists until it is marked initialized, also in
+    // the synchronous part of an async `init` (before `spawning` is set) and in a sync one.
+    return this.current === null && this.spawning === null && (this.live === null || this.live.initialized);
   }
 
   /** Whether the mailbox has work: a handler running or messages waiting. */
@@ -486,7 +488,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   }
 
   private run(): void {
-    if (this.stopReason !== null) return;
+    if (this.stopReason !== null || this.live === null) return;
     if (this.live?.exitRequest != null) {
       void this.takeExitRequest();
       return;
