@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import { describeCause } from '../errors/describe-value.js';
+
+/** One name this node owns: the epoch it claimed it with, the revision to renew from, and how long it may serve. */
+interface Lease {
+  readonly epoch: number;
+  revision: number;
+  /** Local time until which this node may serve the name: the lease's end, as this node can know it. */
+  validUntil: number;
+}
+
+/** What the table tells its owner. */
+export interface LeaseListener {
+  /** A lease could not be renewed before it ended: stop serving `name` now (another node may claim it next). */
+  fenced(name: string, epoch: number): void;
+}
+
+/**
+ * Ownership of process names in a JetStream KV bucket whose max age is the lease TTL (nats-server
+ * 2.9 has no per-key TTL and no expiry notice): a name is claimed with `create`, which only succeeds
+ * when no live entry holds it, and renewed with compare-and-set on its revision. The revision of the
+ * claim is the owner's **epoch**: revisions only grow, so a later owner's epoch is always higher.
+ *
+ * An owner serves a name only until `sentAt + ttl − margin`, where `sentAt` is taken before the
+ * renewal it last saw succeed was sent: the server ages the entry from when it stored it, which is
+ * later, so the owner stops (is fenced) before anyone else can claim. Renewals run every ttl / 3.
+ */
+export class LeaseTable {
+  private readonly held = new Map<string, Lease>();
+  private timer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> | null = null;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly node: string,
+    private readonly ttlMs: number,
+    private readonly listener: LeaseListener,
+    /** Room left for clock drift and delivery: a renewal must land this long before the lease ends. */
+    private readonly marginMs = Math.max(50, Math.floor(ttlMs / 10)),
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Claims `name` for this node: its epoch, or `undefined` when a live lease of another claim holds it. */
+  async claim(name: string): Promise<number | undefined> {
+    const sentAt = this.now();
+    let revision: number;
+    try {
+      revision = await this.kv.create(leaseKey(name), this.node);
+    } catch (error) {
+      if (isTaken(error)) return undefined;
+      throw error;
+    }
+    this.held.set(name, { epoch: revision, revision, validUntil: sentAt + this.ttlMs - this.marginMs });
+    this.schedule();
+    return revision;
+  }
+
+  /** The epoch this node holds `name` with and may still serve it under, if any. */
+  epochOf(name: string): number | undefined {
+    const lease = this.held.get(name);
+    return lease !== undefined && this.now() < lease.validUntil ? lease.epoch : undefined;
+  }
+
+  /** Gives `name` up: deleted only if this node's claim is still the latest (compare-and-set). */
+  async release(name: string): Promise<void> {
+    const lease = this.held.get(name);
+    if (!lease) return;
+    this.held.delete(name);
+    await this.kv.delete(leaseKey(name), { previousSeq: lease.revision }).catch(() => undefined);
+  }
+
+  /**
+   * Stops renewing: the leases end on their own at their TTL, and `epochOf` stops answering for
+   * each one at the moment this node may no longer serve it.
+   */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One round of renewals and fencing; the timer calls it every ttl / 3. */
+  renewAll(): Promise<void> {
+    return (this.renewing ??= this.renewRound().finally(() => (this.renewing = null)));
+  }
+
+  private async renewRound(): Promise<void> {
+    await Promise.all([...this.held].map(([name, lease]) => this.renew(name, lease)));
+    this.fenceExpired();
+  }
+
+  private async renew(name: string, lease: Lease): Promise<void> {
+    const sentAt = this.now();
+    try {
+      lease.revision = await this.kv.update(leaseKey(name), this.node, lease.revision);
+      lease.validUntil = sentAt + this.ttlMs - this.marginMs;
+    } catch (error) {
+      // Someone else's revision is there now: the lease is gone for good.
+      if (isTaken(error)) lease.validUntil = 0;
+      else Logger.warn(`lease of "${name}" not renewed: ${describeCause(error)}`, 'GenServerCluster');
+    }
+  }
+
+  private fenceExpired(): void {
+    const now = this.now();
+    for (const [name, lease] of this.held) {
+      if (now < lease.validUntil) continue;
+      this.held.delete(name);
+      this.listener.fenced(name, lease.epoch);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.renewAll(), Math.max(10, Math.floor(this.ttlMs / 3)));
+    this.timer.unref();
+  }
+}
+
+/**
+ * The KV key of a process name. Keys allow only `[-/_=.a-zA-Z0-9]`, and names are any string
+ * (`session:ann`): every other character, and `=`, `.` and `/`, is written as `=` and the hex of
+ * its UTF-8 bytes, so distinct names never share a key.
+ */
+export function leaseKey(name: string): string {
+  return name.replace(/[^-_a-zA-Z0-9]/gu, (char) => [...Buffer.from(char, 'utf8')].map((byte) => `=${byte.toString(16).padStart(2, '0')}`).join(''));
+}
+
+/** The key holds a live entry of another claim (JetStream's "wrong last sequence", 10071). */
+function isTaken(error: unknown): boolean {
+  const code = (error as { api_error?: { err_code?: number }; code?: unknown } | null)?.api_error?.err_code;
+  return code === 10071 || /wrong last sequence/i.test(describeCause(error));
+}
