@@ -19,4 +19,5 @@ export * from './state-version.error.js';
 export * from './state-migration.error.js';
 export * from './invalid-option.error.js';
 export * from './supervisor-unavailable.error.js';
+export * from './stale-epoch.error.js';
 export { describeValue, describeCause } from './describe-value.js';

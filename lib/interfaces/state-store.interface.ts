@@ -9,6 +9,11 @@ export interface StateRecord<S = unknown> {
   readonly seq: number;
   /** Epoch ms. */
   readonly savedAt: number;
+  /**
+   * The fencing epoch of the node that owned the process when it wrote this record (clustered
+   * processes only). A store refuses a record older than the one it holds: `StaleEpochError`.
+   */
+  readonly epoch?: number;
 }
 
 /**
@@ -18,6 +23,10 @@ export interface StateRecord<S = unknown> {
 export interface StateStore {
   /** The record of `name`, `undefined` if none; throws `CorruptStateError` if it cannot be read. */
   load(name: string): Promise<StateRecord | undefined>;
+  /**
+   * Stores the record. A record with an `epoch` lower than the stored record's is refused with
+   * `StaleEpochError` (atomically: a former owner can never overwrite a newer owner's state).
+   */
   save(name: string, record: StateRecord): Promise<void>;
   delete(name: string): Promise<void>;
   /** Names that have a record. */

@@ -1,5 +1,6 @@
 import type { Database, RootDatabase } from 'lmdb';
-import { decodeRecord, encodeRecord } from './state-codec.js';
+import { StaleEpochError } from '../errors/stale-epoch.error.js';
+import { decodeRecord, encodeRecord, staleEpoch } from './state-codec.js';
 import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /**
@@ -12,6 +13,8 @@ export class LmdbStateStore implements StateStore {
     private readonly root: RootDatabase,
     private readonly records: Database<string, string>,
     private readonly corrupt: Database<string, string>,
+    /** The highest epoch written per name; kept when a record is deleted, so fencing outlives it. */
+    private readonly epochs: Database<number, string>,
   ) {}
 
   /** Opens (creating if needed) the database at `path`. `lmdb` is an optional dependency, loaded here. */
@@ -22,6 +25,7 @@ export class LmdbStateStore implements StateStore {
       root,
       root.openDB<string, string>({ name: 'records', encoding: 'string' }),
       root.openDB<string, string>({ name: 'corrupt', encoding: 'string' }),
+      root.openDB<number, string>({ name: 'epochs', encoding: 'ordered-binary' }),
     );
   }
 
@@ -31,7 +35,19 @@ export class LmdbStateStore implements StateStore {
   }
 
   async save(name: string, record: StateRecord): Promise<void> {
-    await this.records.put(name, encodeRecord(record));
+    const text = encodeRecord(record);
+    if (record.epoch === undefined) await this.records.put(name, text);
+    else {
+      // Read and write in one transaction, so no other writer can slip in between the check and the put.
+      const refused = await this.root.transaction(() => {
+        const stored = this.epochs.get(name);
+        if (staleEpoch(record.epoch, stored)) return stored!;
+        void this.epochs.put(name, record.epoch!);
+        void this.records.put(name, text);
+        return undefined;
+      });
+      if (refused !== undefined) throw new StaleEpochError(name, record.epoch, refused);
+    }
     // put resolves at commit; with overlapping sync the flush to disk comes after: wait for it.
     await this.root.flushed;
   }
@@ -65,3 +81,4 @@ export class LmdbStateStore implements StateStore {
     await this.root.close();
   }
 }
+

@@ -1,5 +1,16 @@
 import type { Redis } from 'ioredis';
+import { StaleEpochError } from '../errors/stale-epoch.error.js';
 import { decodeRecord, encodeRecord } from './state-codec.js';
+
+/** KEYS: record, epoch. ARGV: record text, epoch. Writes both unless a higher epoch is stored; returns that epoch, or nil. */
+const SAVE_IF_NOT_STALE = `
+local stored = tonumber(redis.call('GET', KEYS[2]))
+local epoch = tonumber(ARGV[2])
+if stored and stored > epoch then return stored end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+return nil
+`;
 import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /**
@@ -34,7 +45,18 @@ export class RedisStateStore implements StateStore {
   }
 
   async save(name: string, record: StateRecord): Promise<void> {
-    await this.redis.set(this.key(name), encodeRecord(record));
+    if (record.epoch === undefined) {
+      await this.redis.set(this.key(name), encodeRecord(record));
+      return;
+    }
+    // Compare and write in one script: no other writer can slip in between.
+    const stored = (await this.redis.eval(SAVE_IF_NOT_STALE, 2, this.key(name), this.epochKey(name), encodeRecord(record), String(record.epoch))) as number | null;
+    if (stored !== null) throw new StaleEpochError(name, record.epoch, Number(stored));
+  }
+
+  /** The highest epoch written for `name`; kept when the record is deleted, so fencing outlives it. */
+  private epochKey(name: string): string {
+    return `${this.prefix}epoch:${name}`;
   }
 
   async delete(name: string): Promise<void> {

@@ -40,7 +40,8 @@ export function decodeState(text: string): unknown {
 }
 
 export function encodeRecord(record: StateRecord): string {
-  return JSON.stringify({ v: record.version, seq: record.seq, at: record.savedAt, state: record.state }, replacer);
+  const fields = { v: record.version, seq: record.seq, at: record.savedAt, ...(record.epoch === undefined ? {} : { epoch: record.epoch }), state: record.state };
+  return JSON.stringify(fields, replacer);
 }
 
 /** Reads a stored record; anything unreadable is a `CorruptStateError`. */
@@ -52,12 +53,21 @@ export function decodeRecord(name: string, text: string): StateRecord {
     // Not the parser's message: it may quote the record, and the record may hold secrets.
     throw new CorruptStateError(name, 'not valid JSON');
   }
-  const record = parsed as { v?: unknown; seq?: unknown; at?: unknown; state?: unknown } | null;
+  const record = parsed as { v?: unknown; seq?: unknown; at?: unknown; epoch?: unknown; state?: unknown } | null;
   if (
     record === null || typeof record !== 'object' ||
     !Number.isInteger(record.v) || !Number.isInteger(record.seq) || typeof record.at !== 'number'
   ) {
     throw new CorruptStateError(name, 'not a state record (expected v, seq and at)');
   }
-  return { version: record.v as number, seq: record.seq as number, savedAt: record.at, state: record.state };
+  const epoch = Number.isInteger(record.epoch) ? { epoch: record.epoch as number } : {};
+  return { version: record.v as number, seq: record.seq as number, savedAt: record.at, ...epoch, state: record.state };
+}
+
+/**
+ * Whether a record written under `epoch` may replace one stored under `storedEpoch`: a record of an
+ * older epoch never replaces a newer one; records without epochs (no cluster) are not compared.
+ */
+export function staleEpoch(epoch: number | undefined, storedEpoch: number | undefined): boolean {
+  return epoch !== undefined && storedEpoch !== undefined && epoch < storedEpoch;
 }
