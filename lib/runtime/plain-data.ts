@@ -31,3 +31,54 @@ function describeTopLevel(value: unknown): string | undefined {
       return undefined;
   }
 }
+
+/** Values a deep check looks at before it gives up (a message that large is refused anyway). */
+const DEEP_BUDGET = 100_000;
+
+/**
+ * Like `describeNonPlainData`, at every depth, for a payload or reply about to leave the Node.js
+ * process (in-process messages are checked at the top level only, to keep the hot path O(1)).
+ * Says where and what, e.g. `at $.items[2].run: a function` or `at $.self: a cycle (back to $)`,
+ * or `undefined` when the whole value is plain data. A bigint is refused too: JSON cannot carry it.
+ */
+export function describeNonPlainDataDeep(value: unknown): string | undefined {
+  const ancestors = new Map<object, string>();
+  let budget = DEEP_BUDGET;
+  const visit = (item: unknown, path: string): string | undefined => {
+    if (--budget < 0) return `at ${path}: more than ${DEEP_BUDGET} values`;
+    if (typeof item === 'bigint') return `at ${path}: a bigint`;
+    const found = describeNonPlainData(item);
+    if (found !== undefined) return `at ${path}: ${found}`;
+    if (item === null || typeof item !== 'object' || item instanceof Date || item instanceof Uint8Array) return undefined;
+    const seen = ancestors.get(item);
+    if (seen !== undefined) return `at ${path}: a cycle (back to ${seen})`;
+    ancestors.set(item, path);
+    try {
+      if (Array.isArray(item)) {
+        for (let i = 0; i < item.length; i++) {
+          const inner = visit(item[i], `${path}[${i}]`);
+          if (inner !== undefined) return inner;
+        }
+      } else {
+        for (const key of Object.keys(item)) {
+          const at = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+          let child: unknown;
+          try {
+            child = (item as Record<string, unknown>)[key];
+          } catch {
+            return `at ${at}: a value that cannot be read`;
+          }
+          const inner = visit(child, at);
+          if (inner !== undefined) return inner;
+        }
+      }
+    } catch {
+      return `at ${path}: a value that cannot be inspected`;
+    } finally {
+      // Shared (not cyclic) references are plain data: only the current path counts as a cycle.
+      ancestors.delete(item);
+    }
+    return undefined;
+  };
+  return visit(value, '$');
+}
