@@ -24,11 +24,6 @@ export function checkDuration(option: string, value: unknown): number {
   return value;
 }
 
-/** Like `checkDuration`, with `undefined` passed through (the option was left out). */
-export function optionalDuration(option: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkDuration(option, value);
-}
-
 /**
  * Arms a timer for a duration, or none for `Infinity`. A computed delay (a backoff, a remaining
  * time) is clamped into the timer's range rather than wrapping to 1 ms.

@@ -42,16 +42,6 @@ export function describeCause(cause: unknown): string {
   return describeValue(cause);
 }
 
-/** An `Error` for any thrown value: errors as they are, anything else wrapped with its description. */
-export function asError(thrown: unknown): Error {
-  try {
-    if (isError(thrown)) return thrown;
-  } catch {
-    // a Proxy whose getPrototypeOf trap throws
-  }
-  return new Error(describeCause(thrown));
-}
-
 /** The stack of a thrown value, when it has a readable one. Never throws. */
 export function stackOf(thrown: unknown): string | undefined {
   try {

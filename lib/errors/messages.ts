@@ -29,12 +29,7 @@ export const messages = {
     `supervisor "${supervisor}" takes no new children now: it ${status === 'restarting' ? 'is restarting its children; try again once it has' : status === 'failed' ? 'has given up (restart intensity reached)' : `is ${status}`}`,
   duplicateHandler: (className: string, kind: string, pattern: string | undefined) =>
     `${className} declares two @Handle${capitalize(kind)} handlers for ${pattern === undefined ? 'the catch-all' : `"${pattern}"`}`,
-  invalidName: (name: unknown) => `a process name must be a non-empty string, got ${describeValue(name)}`,
   invalidOption: (option: string, value: unknown, expected: string) => `${option} must be ${expected}, got ${describeValue(value)}`,
-  invalidTimeout: (what: string, value: unknown) =>
-    `${what} must be a finite number of milliseconds >= 0, got ${describeValue(value)}`,
-  invalidCount: (what: string, value: unknown, min: number) =>
-    `${what} must be a whole number >= ${min}, got ${describeValue(value)}`,
   abandoned: (process: string, what: string, ms: number) =>
     `process "${process}": ${what} did not finish within shutdownMs (${ms} ms); the instance is abandoned`,
   maxChildren: (supervisor: string, max: number) =>
