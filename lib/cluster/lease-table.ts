@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
+import { isCasConflict, kvKey } from '../common/kv-key.js';
 import { describeCause } from '../errors/describe-value.js';
 
 /** One name this node owns: the epoch it claimed it with, the revision to renew from, and how long it may serve. */
@@ -46,9 +47,9 @@ export class LeaseTable {
     const sentAt = this.now();
     let revision: number;
     try {
-      revision = await this.kv.create(leaseKey(name), this.node);
+      revision = await this.kv.create(kvKey(name), this.node);
     } catch (error) {
-      if (isTaken(error)) return undefined;
+      if (isCasConflict(error)) return undefined;
       throw error;
     }
     this.held.set(name, { epoch: revision, revision, validUntil: sentAt + this.ttlMs - this.marginMs });
@@ -67,7 +68,7 @@ export class LeaseTable {
     const lease = this.held.get(name);
     if (!lease) return;
     this.held.delete(name);
-    await this.kv.delete(leaseKey(name), { previousSeq: lease.revision }).catch(() => undefined);
+    await this.kv.delete(kvKey(name), { previousSeq: lease.revision }).catch(() => undefined);
   }
 
   /**
@@ -92,11 +93,11 @@ export class LeaseTable {
   private async renew(name: string, lease: Lease): Promise<void> {
     const sentAt = this.now();
     try {
-      lease.revision = await this.kv.update(leaseKey(name), this.node, lease.revision);
+      lease.revision = await this.kv.update(kvKey(name), this.node, lease.revision);
       lease.validUntil = sentAt + this.ttlMs - this.marginMs;
     } catch (error) {
       // Someone else's revision is there now: the lease is gone for good.
-      if (isTaken(error)) lease.validUntil = 0;
+      if (isCasConflict(error)) lease.validUntil = 0;
       else Logger.warn(`lease of "${name}" not renewed: ${describeCause(error)}`, 'GenServerCluster');
     }
   }
@@ -115,19 +116,4 @@ export class LeaseTable {
     this.timer = setInterval(() => void this.renewAll(), Math.max(10, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
   }
-}
-
-/**
- * The KV key of a process name. Keys allow only `[-/_=.a-zA-Z0-9]`, and names are any string
- * (`session:ann`): every other character, and `=`, `.` and `/`, is written as `=` and the hex of
- * its UTF-8 bytes, so distinct names never share a key.
- */
-export function leaseKey(name: string): string {
-  return name.replace(/[^-_a-zA-Z0-9]/gu, (char) => [...Buffer.from(char, 'utf8')].map((byte) => `=${byte.toString(16).padStart(2, '0')}`).join(''));
-}
-
-/** The key holds a live entry of another claim (JetStream's "wrong last sequence", 10071). */
-function isTaken(error: unknown): boolean {
-  const code = (error as { api_error?: { err_code?: number }; code?: unknown } | null)?.api_error?.err_code;
-  return code === 10071 || /wrong last sequence/i.test(describeCause(error));
 }

@@ -2,3 +2,4 @@ export type { StateStore, StateRecord, StateStoreSpec, CheckpointPolicy } from '
 export { MemoryStateStore } from './memory-state.store.js';
 export { LmdbStateStore } from './lmdb-state.store.js';
 export { RedisStateStore } from './redis-state.store.js';
+export { NatsStateStore } from './nats-state.store.js';

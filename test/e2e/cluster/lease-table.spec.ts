@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { LeaseTable, leaseKey } from '../../../lib/cluster/lease-table.js';
+import { LeaseTable } from '../../../lib/cluster/lease-table.js';
+import { kvKey, nameOfKvKey } from '../../../lib/common/kv-key.js';
 import { startNats, type NatsServer } from '../../support/nats-server.js';
 import { sleep } from '../../support/app.js';
 
@@ -80,7 +81,7 @@ describe('LeaseTable (real nats-server with JetStream)', () => {
     const [a] = await nodes(1);
     const epoch = (await a!.table.claim('session:1'))!;
     // Someone else's write replaces the entry: the next renewal fails on its revision.
-    await a!.kv.put(leaseKey('session:1'), 'intruder');
+    await a!.kv.put(kvKey('session:1'), 'intruder');
     await a!.table.renewAll();
     expect(a!.table.epochOf('session:1')).toBeUndefined();
     expect(a!.fenced).toEqual([`session:1@${epoch}`]);
@@ -95,9 +96,10 @@ describe('LeaseTable (real nats-server with JetStream)', () => {
 
   it('gives every process name a key of its own, whatever characters it holds', () => {
     const names = ['session:ann', 'session=3a' + 'ann', 'a.b', 'a/b', 'ä', '=', 'plain-name_1'];
-    const keys = names.map(leaseKey);
+    const keys = names.map(kvKey);
     expect(new Set(keys).size).toBe(names.length);
     for (const key of keys) expect(key).toMatch(/^[-_=a-zA-Z0-9]+$/);
-    expect(leaseKey('plain-name_1')).toBe('plain-name_1');
+    expect(kvKey('plain-name_1')).toBe('plain-name_1');
+    expect(keys.map(nameOfKvKey)).toEqual(names);
   });
 });

@@ -1,0 +1,107 @@
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { StaleEpochError } from '../errors/stale-epoch.error.js';
+import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
+import { isCasConflict, kvKey, nameOfKvKey } from '../common/kv-key.js';
+import { decodeRecord, encodeRecord, staleEpoch } from './state-codec.js';
+
+/** A deleted record that keeps its epoch, so fencing outlives the delete. */
+const DELETED = '{"deleted":true}';
+
+/**
+ * JetStream KV: records are JSON values under the process name (encoded as a KV key), so a cluster
+ * can run on NATS alone. A save compares epochs and writes with compare-and-set on the entry's
+ * revision, retrying when another writer got in between: a record of an older epoch never replaces
+ * a newer one. A delete leaves a tombstone with the epoch for the same reason. `@nats-io/*` are
+ * optional dependencies, loaded here.
+ */
+export class NatsStateStore implements StateStore {
+  private constructor(
+    private readonly kv: KV,
+    private readonly connection: NatsConnection | null,
+  ) {}
+
+  /** Opens (creating if needed) the bucket on a connection of its own to `servers`. */
+  static async connect(servers: string | string[], bucket = 'genserver-state'): Promise<NatsStateStore> {
+    const { connect } = await import('@nats-io/transport-node');
+    const connection = await connect({ servers });
+    try {
+      return new NatsStateStore(await NatsStateStore.bucket(connection, bucket), connection);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /** Opens the bucket on a connection the caller owns (and closes). */
+  static async on(connection: NatsConnection, bucket = 'genserver-state'): Promise<NatsStateStore> {
+    return new NatsStateStore(await NatsStateStore.bucket(connection, bucket), null);
+  }
+
+  private static async bucket(connection: NatsConnection, bucket: string): Promise<KV> {
+    const { Kvm } = await import('@nats-io/kv');
+    return new Kvm(connection).create(bucket, { history: 1 });
+  }
+
+  async load(name: string): Promise<StateRecord | undefined> {
+    const entry = await this.kv.get(kvKey(name));
+    if (entry === null || entry.operation !== 'PUT') return undefined;
+    const text = entry.string();
+    return isTombstone(text) ? undefined : decodeRecord(name, text);
+  }
+
+  async save(name: string, record: StateRecord): Promise<void> {
+    await this.write(name, encodeRecord(record), record.epoch);
+  }
+
+  async delete(name: string): Promise<void> {
+    const entry = await this.kv.get(kvKey(name));
+    const epoch = entry?.operation === 'PUT' ? epochOf(entry.string()) : undefined;
+    if (epoch === undefined) await this.kv.delete(kvKey(name));
+    else await this.write(name, JSON.stringify({ deleted: true, epoch }), epoch);
+  }
+
+  async list(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const key of await this.kv.keys()) {
+      const record = await this.load(nameOfKvKey(key)).catch(() => undefined);
+      if (record !== undefined) names.push(nameOfKvKey(key));
+    }
+    return names;
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close();
+  }
+
+  /** Compare-and-set on the entry's revision, retried while other writers get in between. */
+  private async write(name: string, text: string, epoch: number | undefined): Promise<void> {
+    const key = kvKey(name);
+    for (;;) {
+      const entry = await this.kv.get(key);
+      const live = entry !== null && entry.operation === 'PUT';
+      const stored = live ? epochOf(entry.string()) : undefined;
+      if (staleEpoch(epoch, stored)) throw new StaleEpochError(name, epoch!, stored!);
+      try {
+        if (live) await this.kv.update(key, text, entry.revision);
+        else await this.kv.create(key, text);
+        return;
+      } catch (error) {
+        if (!isCasConflict(error)) throw error;
+      }
+    }
+  }
+}
+
+function isTombstone(text: string): boolean {
+  return text.startsWith(DELETED.slice(0, -1));
+}
+
+function epochOf(text: string): number | undefined {
+  try {
+    const epoch = (JSON.parse(text) as { epoch?: unknown } | null)?.epoch;
+    return Number.isInteger(epoch) ? (epoch as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
