@@ -44,6 +44,8 @@ export class LeaseTable {
 
   /** Claims `name` for this node: its epoch, or `undefined` when a live lease of another claim holds it. */
   async claim(name: string): Promise<number | undefined> {
+    const held = this.epochOf(name);
+    if (held !== undefined) return held;
     const sentAt = this.now();
     let revision: number;
     try {

@@ -47,6 +47,8 @@ describe('LeaseTable (real nats-server with JetStream)', () => {
     expect(epochs.filter((e) => e !== undefined)).toHaveLength(1);
     const owner = all[epochs.findIndex((e) => e !== undefined)]!;
     expect(owner.table.epochOf('rate_limiter')).toBe(epochs.find((e) => e !== undefined));
+    // Claiming again a name it holds answers with the same epoch.
+    await expect(owner.table.claim('rate_limiter')).resolves.toBe(owner.table.epochOf('rate_limiter'));
   });
 
   it('keeps a lease alive by renewing it past its TTL', async () => {
