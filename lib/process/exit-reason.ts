@@ -46,10 +46,9 @@ export function exitReasonOf(value: unknown): ExitReason {
   if (value === null || value === undefined) return 'normal';
   if (typeof value === 'string') return value;
   try {
-    if (value instanceof Error) return value;
-    if (typeof value === 'object' && typeof (value as { shutdown?: unknown }).shutdown === 'string') return value as { shutdown: string };
+    if (typeof value === 'object' && !(value instanceof Error) && typeof (value as { shutdown?: unknown }).shutdown === 'string') return value as { shutdown: string };
   } catch {
-    // fall through: described below
+    // a Proxy whose traps throw: a crash, described below
   }
-  return describeCause(value);
+  return crashReason(value);
 }

@@ -140,8 +140,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
 
   /**
    * The options of one process. Every process of a type that sets nothing of its own (but its
-   * restart type) gets one shared, frozen object, resolved and checked on the first such start;
-   * an invalid `@GenServer` or module option is not cached, so every start still reports it.
+   * restart type) gets one shared, frozen object, resolved on the first such start.
    */
   private childOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
     if (
@@ -164,15 +163,18 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     return shared;
   }
 
-  /** Options the caller leaves out come from the `@GenServer` options, then the module's defaults. */
+  /**
+   * Options the caller leaves out come from the `@GenServer` options, then the module's defaults.
+   * All three were checked already (spec reader, `registerType`, the constructor): none is again here.
+   */
   private resolveOptions(type: GenServerType, overrides: CellOverrides): ChildOptions {
     const defaults = type.options;
     return {
       restart: overrides.restart ?? defaults.restart ?? 'permanent',
-      maxMailbox: checkCount('maxMailbox', overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity, 1),
-      shutdownMs: checkDuration('shutdownMs', overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS),
-      handlerTimeoutMs: checkDuration('handlerTimeoutMs', overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity),
-      initTimeoutMs: checkDuration('initTimeoutMs', overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS),
+      maxMailbox: overrides.maxMailbox ?? defaults.maxMailbox ?? this.options.maxMailbox ?? Infinity,
+      shutdownMs: overrides.shutdownMs ?? defaults.shutdownMs ?? DEFAULT_SHUTDOWN_MS,
+      handlerTimeoutMs: overrides.handlerTimeoutMs ?? defaults.handlerTimeoutMs ?? Infinity,
+      initTimeoutMs: overrides.initTimeoutMs ?? defaults.initTimeoutMs ?? this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
       store: overrides.store ?? null,
       checkpoint: overrides.checkpoint ?? defaults.checkpoint ?? 'every-message',
       durableReplies: overrides.durableReplies ?? defaults.durableReplies ?? false,
