@@ -1,5 +1,6 @@
 import type { CheckpointPolicy, StateStoreSpec } from './state-store.interface.js';
 import type { RestartType } from './genserver.types.js';
+import type { ProcessScope } from './cluster-options.interface.js';
 
 /** Durable-state options a process can have (class default, child spec, or `start`). */
 export interface PersistenceOptions {
@@ -34,6 +35,8 @@ export interface GenServerOptions extends PersistenceOptions {
   initTimeoutMs?: number;
   /** Version of the state's shape; a stored record of an older version goes through `migrateState` (1). */
   stateVersion?: number;
+  /** In a cluster: one activation cluster-wide (`'cluster'`, default) or one copy per node (`'node'`). */
+  scope?: ProcessScope;
   /** State keys whose values never reach status, logs or events (any depth); or define `formatState`. */
   redact?: string[];
 }

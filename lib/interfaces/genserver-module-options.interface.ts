@@ -1,9 +1,15 @@
 import type { StateStoreSpec } from './state-store.interface.js';
 import type { Clock } from './genserver.types.js';
 import type { SupervisorSpec } from './supervision.interface.js';
+import type { ClusterOptions } from './cluster-options.interface.js';
 
 /** Options of `GenServerModule.forRoot` / `forRootAsync`. */
 export interface GenServerModuleOptions {
+  /**
+   * Run named processes once across several Nest instances over NATS (see README, "Cluster").
+   * Without it nothing changes and no NATS package is loaded.
+   */
+  cluster?: ClusterOptions;
   /** Default state store of every process (none: state lives only in the instance). */
   stateStore?: StateStoreSpec;
   /** Default timeout of `call`, in ms (5000). `Infinity` waits for ever. */

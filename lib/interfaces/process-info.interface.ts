@@ -1,6 +1,7 @@
 import type { RestartType } from './genserver.types.js';
 export type { CallOptions } from './genserver.types.js';
 import type { PersistenceOptions } from './gen-server-options.interface.js';
+import type { NodePlacement, ProcessScope } from './cluster-options.interface.js';
 
 /** Lifecycle states a process goes through, in order; `restarting` may repeat. */
 export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -9,8 +10,12 @@ export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stoppin
 export interface ProcessRef {
   readonly name: string;
   readonly type: string;
-  /** Changes on every restart, as an Erlang pid does. */
+  /** Changes on every restart, as an Erlang pid does (0 when the process runs on another node). */
   readonly incarnation: number;
+  /** In a cluster: the node that runs it. */
+  readonly node?: string;
+  /** In a cluster: the owner's fencing epoch (grows with every new activation of the name). */
+  readonly epoch?: number;
 }
 
 /** What `GenServerRuntime.status` returns: a snapshot, not a live view. */
@@ -50,4 +55,8 @@ export interface StartOptions extends PersistenceOptions {
   handlerTimeoutMs?: number;
   /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
   initTimeoutMs?: number;
+  /** In a cluster: one activation cluster-wide (`'cluster'`, default) or one copy per node (`'node'`). */
+  scope?: ProcessScope;
+  /** In a cluster: this node (default), `'any'` (the least loaded live node) or a node's name. */
+  node?: NodePlacement;
 }

@@ -41,12 +41,14 @@ export interface StateStore {
 
 /**
  * Which store: built in (`memory`: survives process restarts, not app restarts; `lmdb`: an
- * embedded durable store; `redis`), or your own, as a provider class or an instance.
+ * embedded durable store; `redis`; `nats`: JetStream KV), or your own, as a provider class or an instance.
  */
 export type StateStoreSpec =
   | { type: 'memory' }
   | { type: 'lmdb'; path: string }
   | { type: 'redis'; url?: string; keyPrefix?: string }
+  /** JetStream KV: on the cluster's connection, or on `servers` of its own; bucket `<prefix>-state`. */
+  | { type: 'nats'; servers?: string | string[]; bucket?: string }
   | Type<StateStore>
   | StateStore;
 

@@ -1,3 +1,4 @@
+import type { ProcessScope } from './cluster-options.interface.js';
 import type { Type } from '@nestjs/common';
 import type { PersistenceOptions } from './gen-server-options.interface.js';
 import type { StateStoreSpec } from './state-store.interface.js';
@@ -40,6 +41,8 @@ export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOption
   handlerTimeoutMs?: number;
   /** How long `init` may run before the start fails with `ProcessInitError` (reason `'init_timeout'`); `Infinity` waits for ever (5000). */
   initTimeoutMs?: number;
+  /** In a cluster: one activation cluster-wide (`'cluster'`, default) or one copy per node (`'node'`). */
+  scope?: ProcessScope;
 }
 
 /** A supervisor: restarts its children by `strategy`, and fails to its parent when they crash too often. */
@@ -93,5 +96,7 @@ export interface TreeNode {
   readonly errors?: number;
   readonly lastError?: string;
   readonly uptimeMs?: number;
+  /** In a cluster (processes only): the node that runs it, when one does. */
+  readonly node?: string;
   readonly children?: readonly TreeNode[];
 }

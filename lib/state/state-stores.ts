@@ -7,6 +7,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { LmdbStateStore } from './lmdb-state.store.js';
 import { MemoryStateStore } from './memory-state.store.js';
 import { RedisStateStore } from './redis-state.store.js';
+import { NatsStateStore } from './nats-state.store.js';
 import type { StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
 
 type BuiltInSpec = Extract<StateStoreSpec, { type: string }>;
@@ -51,7 +52,7 @@ export class StateStores {
     if (typeof spec === 'function') return Promise.resolve(this.provided(spec));
     if (typeof (spec as StateStore).load === 'function') return Promise.resolve(spec as StateStore);
     const builtIn = spec as BuiltInSpec;
-    const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : 'memory';
+    const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : builtIn.type === 'nats' ? `nats:${String(builtIn.servers)}:${builtIn.bucket}` : 'memory';
     let store = this.built.get(key);
     if (!store) {
       store = this.build(builtIn);
@@ -82,6 +83,8 @@ export class StateStores {
         return LmdbStateStore.open(spec.path);
       case 'redis':
         return RedisStateStore.connect(spec.url, spec.keyPrefix);
+      case 'nats':
+        return NatsStateStore.connect(spec.servers ?? 'nats://127.0.0.1:4222', spec.bucket);
     }
   }
 
