@@ -29,6 +29,13 @@ export interface StateStore {
    */
   save(name: string, record: StateRecord): Promise<void>;
   delete(name: string): Promise<void>;
+  /**
+   * Raises the epoch stored for `name` to `epoch` (never lowers it), record or not: from then on a
+   * save of an older epoch is refused. A new owner calls it before it loads the state, so a former
+   * owner cannot slip a write in between its load and its first save. Optional: without it a
+   * store fences only from the new owner's first save on.
+   */
+  fence?(name: string, epoch: number): Promise<void>;
   /** Names that have a record. */
   list(): Promise<string[]>;
   /**

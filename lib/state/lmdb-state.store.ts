@@ -52,6 +52,14 @@ export class LmdbStateStore implements StateStore {
     await this.root.flushed;
   }
 
+  async fence(name: string, epoch: number): Promise<void> {
+    await this.root.transaction(() => {
+      const stored = this.epochs.get(name);
+      if (stored === undefined || stored < epoch) void this.epochs.put(name, epoch);
+    });
+    await this.root.flushed;
+  }
+
   async delete(name: string): Promise<void> {
     await this.records.remove(name);
   }

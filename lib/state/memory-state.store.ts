@@ -22,6 +22,10 @@ export class MemoryStateStore implements StateStore {
     this.records.set(name, record);
   }
 
+  async fence(name: string, epoch: number): Promise<void> {
+    if (!((this.epochs.get(name) ?? -Infinity) >= epoch)) this.epochs.set(name, epoch);
+  }
+
   async delete(name: string): Promise<void> {
     this.records.delete(name);
   }

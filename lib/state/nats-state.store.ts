@@ -61,6 +61,26 @@ export class NatsStateStore implements StateStore {
     else await this.write(name, JSON.stringify({ deleted: true, epoch }), epoch);
   }
 
+  async fence(name: string, epoch: number): Promise<void> {
+    const key = kvKey(name);
+    for (;;) {
+      const entry = await this.kv.get(key);
+      const live = entry !== null && entry.operation === 'PUT';
+      const text = live ? entry.string() : undefined;
+      const stored = text === undefined ? undefined : epochOf(text);
+      if (stored !== undefined && stored >= epoch) return;
+      // The record keeps its state and takes the new epoch; none yet: a tombstone carries it.
+      const fenced = text === undefined ? JSON.stringify({ deleted: true, epoch }) : withEpoch(text, epoch);
+      try {
+        if (live) await this.kv.update(key, fenced, entry.revision);
+        else await this.kv.create(key, fenced);
+        return;
+      } catch (error) {
+        if (!isCasConflict(error)) throw error;
+      }
+    }
+  }
+
   async list(): Promise<string[]> {
     const names: string[] = [];
     for await (const key of await this.kv.keys()) {
@@ -95,6 +115,17 @@ export class NatsStateStore implements StateStore {
 
 function isTombstone(text: string): boolean {
   return text.startsWith(DELETED.slice(0, -1));
+}
+
+/** The stored JSON with its epoch raised; text that is not a JSON object is replaced by a tombstone. */
+function withEpoch(text: string, epoch: number): string {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return JSON.stringify({ ...parsed, epoch });
+  } catch {
+    // unreadable: the tombstone below keeps the epoch (the unreadable text is lost either way on the next save)
+  }
+  return JSON.stringify({ deleted: true, epoch });
 }
 
 function epochOf(text: string): number | undefined {

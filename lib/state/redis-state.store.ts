@@ -11,6 +11,12 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 return nil
 `;
+/** KEYS: epoch. ARGV: epoch. Raises the stored epoch, never lowers it. */
+const RAISE_EPOCH = `
+local stored = tonumber(redis.call('GET', KEYS[1]))
+if stored == nil or stored < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return nil
+`;
 import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 
 /**
@@ -57,6 +63,10 @@ export class RedisStateStore implements StateStore {
   /** The highest epoch written for `name`; kept when the record is deleted, so fencing outlives it. */
   private epochKey(name: string): string {
     return `${this.prefix}epoch:${name}`;
+  }
+
+  async fence(name: string, epoch: number): Promise<void> {
+    await this.redis.eval(RAISE_EPOCH, 1, this.epochKey(name), String(epoch));
   }
 
   async delete(name: string): Promise<void> {

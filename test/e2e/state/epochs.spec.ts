@@ -64,6 +64,22 @@ describe.each(stores)('%s store', (_name, open) => {
     await expect(s.load('session')).resolves.toBeUndefined();
   });
 
+  it('fence raises the epoch before a new owner loads: a former owner cannot slip a write in between', async () => {
+    const s = await store();
+    await s.save('counter', record(10, 5));
+    await s.fence!('counter', 8); // the new owner (epoch 8) fences, then loads
+    await expect(s.load('counter')).resolves.toMatchObject({ state: { n: 10 } });
+    await expect(s.save('counter', record(11, 5))).rejects.toMatchObject({ name: 'StaleEpochError', storedEpoch: 8 });
+    await s.fence!('counter', 6); // never lowers it
+    await expect(s.save('counter', record(12, 7))).rejects.toBeInstanceOf(StaleEpochError);
+    await s.save('counter', record(13, 8));
+    await expect(s.load('counter')).resolves.toMatchObject({ state: { n: 13 }, epoch: 8 });
+    await s.fence!('fresh', 3); // a name with no record yet
+    await expect(s.load('fresh')).resolves.toBeUndefined();
+    await expect(s.save('fresh', record(1, 2))).rejects.toBeInstanceOf(StaleEpochError);
+    await s.save('fresh', record(2, 3));
+  });
+
   it('decides writes issued at once by epoch, whatever order they land in', async () => {
     const s = await store();
     const results = await Promise.allSettled([s.save('race', record(1, 6)), s.save('race', record(2, 4))]);
