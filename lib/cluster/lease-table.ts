@@ -6,6 +6,8 @@ import { describeCause } from '../errors/describe-value.js';
 /** One name this node owns: the epoch it claimed it with, the revision to renew from, and how long it may serve. */
 interface Lease {
   readonly epoch: number;
+  /** The process type, so other nodes can tell what runs under the name. */
+  readonly type: string | undefined;
   revision: number;
   /** Local time until which this node may serve the name: the lease's end, as this node can know it. */
   validUntil: number;
@@ -43,18 +45,18 @@ export class LeaseTable {
   ) {}
 
   /** Claims `name` for this node: its epoch, or `undefined` when a live lease of another claim holds it. */
-  async claim(name: string): Promise<number | undefined> {
+  async claim(name: string, type?: string): Promise<number | undefined> {
     const held = this.epochOf(name);
     if (held !== undefined) return held;
     const sentAt = this.now();
     let revision: number;
     try {
-      revision = await this.kv.create(kvKey(name), this.node);
+      revision = await this.kv.create(kvKey(name), leaseValue(this.node, undefined, type));
     } catch (error) {
       if (isCasConflict(error)) return undefined;
       throw error;
     }
-    this.held.set(name, { epoch: revision, revision, validUntil: sentAt + this.ttlMs - this.marginMs });
+    this.held.set(name, { epoch: revision, type, revision, validUntil: sentAt + this.ttlMs - this.marginMs });
     this.schedule();
     return revision;
   }
@@ -95,7 +97,7 @@ export class LeaseTable {
   private async renew(name: string, lease: Lease): Promise<void> {
     const sentAt = this.now();
     try {
-      lease.revision = await this.kv.update(kvKey(name), this.node, lease.revision);
+      lease.revision = await this.kv.update(kvKey(name), leaseValue(this.node, lease.epoch, lease.type), lease.revision);
       lease.validUntil = sentAt + this.ttlMs - this.marginMs;
     } catch (error) {
       // Someone else's revision is there now: the lease is gone for good.
@@ -118,4 +120,32 @@ export class LeaseTable {
     this.timer = setInterval(() => void this.renewAll(), Math.max(10, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
   }
+}
+
+/** Who holds a lease: the owner node, its epoch and the process type. */
+export interface LeaseHolder {
+  readonly node: string;
+  readonly epoch: number;
+  readonly type: string | undefined;
+}
+
+/**
+ * What a lease entry holds: the owner and the process type, and from the first renewal on the epoch
+ * too (the entry's own revision changes with every renewal; the claim's revision is the epoch).
+ */
+export function leaseValue(node: string, epoch?: number, type?: string): string {
+  return JSON.stringify({ node, epoch, type });
+}
+
+/** The holder of a lease entry, given the entry's revision (the epoch until the first renewal says it). */
+export function readLease(value: string, revision: number): LeaseHolder {
+  try {
+    const parsed = JSON.parse(value) as { node?: unknown; epoch?: unknown; type?: unknown } | null;
+    if (parsed !== null && typeof parsed === 'object' && typeof parsed.node === 'string') {
+      return { node: parsed.node, epoch: Number.isInteger(parsed.epoch) ? (parsed.epoch as number) : revision, type: typeof parsed.type === 'string' ? parsed.type : undefined };
+    }
+  } catch {
+    // not JSON: a bare node name
+  }
+  return { node: value, epoch: revision, type: undefined };
 }

@@ -3,7 +3,8 @@ import { messages } from './messages.js';
 
 /**
  * Thrown when a payload or reply is not plain data (functions, symbols, promises, class
- * instances): messages must stay serializable so a networked router can carry them unchanged.
+ * instances), or, sent to another node, not plain data at some depth or larger than the transport's
+ * max payload: messages must stay serializable so a networked router can carry them unchanged.
  */
 export class InvalidPayloadError extends GenServerError {
   constructor(
@@ -11,7 +12,9 @@ export class InvalidPayloadError extends GenServerError {
     readonly what: 'payload' | 'reply',
     readonly messageType: string | undefined,
     found: string,
+    /** Set when the message was plain data but too large for the cluster's transport. */
+    readonly size?: { readonly bytes: number; readonly maxBytes: number },
   ) {
-    super(messages.invalidPayload(process, what, messageType, found));
+    super(size ? messages.payloadTooLarge(process, what, messageType, size.bytes, size.maxBytes) : messages.invalidPayload(process, what, messageType, found));
   }
 }

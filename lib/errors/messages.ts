@@ -23,6 +23,8 @@ export const messages = {
     `"${type}" is not a registered @GenServer type; registered: ${known.length ? known.join(', ') : '(none)'}`,
   invalidPayload: (process: string, what: string, messageType: string | undefined, found: string) =>
     `${what} for process "${process}" (${describeType(messageType)}) must be plain data, got ${found}`,
+  payloadTooLarge: (process: string, what: string, messageType: string | undefined, bytes: number, maxBytes: number) =>
+    `${what} for process "${process}" (${describeType(messageType)}) is ${bytes} bytes once encoded, more than the NATS server's max payload of ${maxBytes} bytes`,
   duplicateTypeName: (typeName: string, first: string, second: string) =>
     `two @GenServer classes answer to the type name "${typeName}": ${first} and ${second}; give one a distinct name with @GenServer({ type: '…' }) and refer to it by that name`,
   supervisorUnavailable: (supervisor: string, status: string) =>

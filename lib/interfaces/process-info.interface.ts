@@ -3,8 +3,11 @@ export type { CallOptions } from './genserver.types.js';
 import type { PersistenceOptions } from './gen-server-options.interface.js';
 import type { NodePlacement, ProcessScope } from './cluster-options.interface.js';
 
-/** Lifecycle states a process goes through, in order; `restarting` may repeat. */
-export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
+/**
+ * Lifecycle states a process goes through, in order; `restarting` may repeat. In a cluster,
+ * `standby`: a topology child whose name another node runs; it takes over when that node goes.
+ */
+export type ProcessStatusName = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'standby';
 
 /** What `GenServerRuntime.whereis` returns: the identity of the running incarnation. */
 export interface ProcessRef {
@@ -38,6 +41,8 @@ export interface ProcessStatus {
   readonly lastError?: string;
   /** Ms since the running incarnation finished `init` (0 when none runs). */
   readonly uptimeMs: number;
+  /** In a cluster: the node that runs it (this one, or the one a standby waits on). */
+  readonly node?: string;
 }
 
 /** Options of `GenServerRuntime.start`. */

@@ -26,6 +26,8 @@ import { isNoReply } from './no-reply.js';
 import type { ProcessPorts } from './process-ports.js';
 import { ProcessStats } from './process-stats.js';
 import { settleWithin } from './settle-within.js';
+import type { Activation, ActivatedCell } from './activation.js';
+import { AlreadyStartedError } from '../errors/already-started.error.js';
 
 /** How one process is supervised, resolved from its child spec, `@GenServer` options and defaults. */
 export interface ChildOptions {
@@ -54,7 +56,7 @@ const INIT_TIMEOUT = 'init_timeout';
  * while incarnations come and go. Handlers run through the `HandlerRunner`; what an instance
  * reaches goes through its `Incarnation`, revoked when the incarnation ends.
  */
-export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, StateOwner, IncarnationOwner, RunnerOwner {
+export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, StateOwner, IncarnationOwner, RunnerOwner, ActivatedCell {
   status: ProcessStatusName = 'starting';
   incarnation = 0;
   parent: ChildParent | null = null;
@@ -81,6 +83,13 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     private readonly args: unknown,
     readonly options: ChildOptions,
     readonly ports: ProcessPorts,
+    /** A cluster-wide process's claim on its name; `null` for a process of this node only. */
+    private readonly activation: Activation | null = null,
+    /**
+     * A topology child: when another node runs its name, it waits here in `standby` and takes over
+     * when that node goes; a process started at run time fails with `AlreadyStartedError` instead.
+     */
+    private readonly standbyCapable = false,
   ) {
     this.mailbox = new Mailbox(this, ports.drainBudget);
     this.persistence = options.store
@@ -131,6 +140,11 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     return this.current !== null || this.mailbox.length > 0;
   }
 
+  /** Whether messages to its name are handled on this node: a local process, or a live claim. */
+  get servesHere(): boolean {
+    return this.activation === null || this.activation.valid;
+  }
+
   /** Takes a message into the mailbox, or says why not. Never runs a handler synchronously. */
   accept(envelope: Envelope): GenServerError | undefined {
     if (this.stopReason !== null) return new ProcessStoppedError(this.name, describeReason(this.stopReason));
@@ -142,12 +156,19 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   snapshot(): ProcessStatus {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
-    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs() };
+    const node = this.node();
+    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }) };
   }
 
   tree(): TreeNode {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
-    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
+    const node = this.node();
+    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }) };
+  }
+
+  /** In a cluster: the node that runs it (this one, or the owner a standby waits on). */
+  private node(): string | undefined {
+    return this.activation === null ? this.ports.node : this.activation.owner();
   }
 
   /** The supervisor's heartbeat (see `SupervisorSpec.heartbeatMs`). */
@@ -169,6 +190,31 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
    * makes it return a rejected promise.
    */
   start(): Promise<void> | undefined {
+    return this.activation === null ? this.startHere() : this.startClaimed(this.activation);
+  }
+
+  /**
+   * A cluster-wide process runs only where its name is claimed: the claim comes first, so a node
+   * that loses it never runs `init`. A topology child waits in standby; a run-time start fails.
+   */
+  private async startClaimed(activation: Activation): Promise<void> {
+    let epoch: number | undefined;
+    try {
+      epoch = await activation.claim();
+    } catch (error) {
+      if (!this.standbyCapable) throw error;
+      Logger.warn(`could not claim its name (${describeCause(error)}); waiting in standby`, this.name);
+    }
+    if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
+    if (epoch === undefined) {
+      if (!this.standbyCapable) throw new AlreadyStartedError(this.name);
+      return this.enterStandby();
+    }
+    this.persistence?.claimed(epoch);
+    return this.startHere();
+  }
+
+  private startHere(): Promise<void> | undefined {
     const halts = this.halts;
     const spawning = this.spawn();
     if (spawning === undefined) return this.started(halts);
@@ -195,6 +241,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     // Never two incarnations at once.
     if (this.live !== null || this.spawning !== null) await this.shutdown('shutdown');
     const halts = this.halts;
+    if (this.activation !== null && !(await this.reclaim(this.activation))) return;
+    if (halts !== this.halts || this.stopReason !== null) return;
     this.status = 'restarting';
     try {
       await this.ports.telemetry.lifecycle('restart', { name: this.name, type: this.type.typeName }, () => this.spawn());
@@ -271,6 +319,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       }
       // Whatever was queued for the store is written before the process is gone (and the store closed).
       await this.persistence?.leave(this.options.deleteStateOnStop && reason === 'normal');
+      // Given up once the last checkpoint is stored: another node may claim the name at once.
+      await this.activation?.retire(true).catch((error: unknown) => Logger.warn(`could not release its name: ${describeCause(error)}`, this.name));
     } finally {
       this.status = 'stopped';
       // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
@@ -285,6 +335,74 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   /** Stopped from outside (`runtime.stop`, app shutdown): graceful, final, not restarted. */
   stop(reason: ExitReason): Promise<void> {
     return this.remove(reason);
+  }
+
+  // ---- the cluster ----
+
+  /**
+   * Before a restart: the claim is normally still held (its epoch comes back at once). Lost in the
+   * meantime, a topology child goes to standby and a run-time process leaves; false then.
+   */
+  private async reclaim(activation: Activation): Promise<boolean> {
+    const epoch = await activation.claim().catch((error: unknown) => {
+      Logger.warn(`could not claim its name again: ${describeCause(error)}`, this.name);
+      return undefined;
+    });
+    if (epoch !== undefined) {
+      this.persistence?.claimed(epoch);
+      return true;
+    }
+    if (this.standbyCapable) this.enterStandby();
+    else void this.remove({ shutdown: 'fenced' });
+    return false;
+  }
+
+  /** Waits for the node that runs its name to go; whatever waits here is refused. */
+  private enterStandby(): undefined {
+    this.status = 'standby';
+    this.mailbox.pause();
+    this.refuseQueued(new ProcessStoppedError(this.name, 'it runs on another node'), 'standby');
+    this.activation?.standby();
+    return undefined;
+  }
+
+  activated(epoch: number): void {
+    if (this.stopReason !== null || this.status !== 'standby') return;
+    this.persistence?.claimed(epoch);
+    this.status = 'starting';
+    const halts = this.halts;
+    const failed = (error: unknown) => {
+      if (halts !== this.halts || this.stopReason !== null) return;
+      // As a crash: its supervisor restarts it (on this node, the claim being held) by its rules.
+      if (this.parent) this.parent.childExited(this, this.incarnation, crashReason(error));
+      else void this.remove(crashReason(error));
+    };
+    try {
+      const spawning = this.spawn();
+      if (spawning === undefined) this.started(halts);
+      else spawning.then(() => this.started(halts), failed).catch(() => undefined); // stopped meanwhile: the stop answers
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  fenced(): void {
+    if (this.stopReason !== null || this.status === 'standby') return;
+    void this.fence();
+  }
+
+  /** Its lease ended unrenewed: the incarnation ends (messages are no longer handled here already). */
+  private async fence(): Promise<void> {
+    await this.shutdown({ shutdown: 'fenced' });
+    if (this.stopReason !== null) return;
+    this.refuseQueued(new ProcessStoppedError(this.name, 'fenced: its lease ended and another node may run it now'), 'fenced');
+    if (this.standbyCapable) this.enterStandby();
+    else await this.remove({ shutdown: 'fenced' });
+  }
+
+  private refuseQueued(error: GenServerError, reason: string): void {
+    if (this.mailbox.length === 0) return;
+    for (const envelope of this.mailbox.takeAll()) this.refuse(envelope, error, reason);
   }
 
   // ---- what incarnations ask of their cell ----
@@ -333,6 +451,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     const live = this.live as Incarnation;
     // A timer or DOWN message of an earlier incarnation: the one it was meant for is gone.
     if (envelope.incarnation !== undefined && envelope.incarnation !== live.number) return this.ports.outbox.deadLetter(envelope, 'stale');
+    // Fenced (the lease ended unrenewed): another node may run it now, so nothing more is handled here.
+    if (this.activation !== null && !this.activation.valid) return this.refuse(envelope, new ProcessStoppedError(this.name, 'fenced: its lease ended and another node may run it now'), 'fenced');
     return (this.runner ??= new HandlerRunner(this, this.options.handlerTimeoutMs)).run(live.instance, envelope);
   }
 

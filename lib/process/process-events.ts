@@ -68,7 +68,22 @@ export interface StateCorruptEvent extends EventBase {
   readonly reason: string;
 }
 
-/** Lifecycle events of every process and supervisor of the runtime. */
+/**
+ * A node of the cluster came up or went down (its heartbeat stopped for a whole lease TTL, or it
+ * left). `name` is the node's name too, so every event has one.
+ */
+export interface NodeEvent extends EventBase {
+  readonly type: 'node-up' | 'node-down';
+  readonly node: string;
+}
+
+/** A cluster-wide process was fenced here: its lease was not renewed in time, so it stopped handling messages. */
+export interface FencedEvent extends EventBase {
+  readonly type: 'fenced';
+  readonly epoch: number;
+}
+
+/** Lifecycle events of every process and supervisor of the runtime, and of the cluster's nodes. */
 export type GenServerEvent =
   | StartedEvent
   | CrashedEvent
@@ -78,4 +93,6 @@ export type GenServerEvent =
   | EscalatedEvent
   | FatalEvent
   | StuckEvent
-  | StateCorruptEvent;
+  | StateCorruptEvent
+  | NodeEvent
+  | FencedEvent;

@@ -55,6 +55,10 @@ export class ProcessState {
     const name = this.owner.name;
     await this.checkpointer.settled();
     const store = await this.checkpointer.store;
+    const epoch = this.checkpointer.epoch;
+    // A new owner fences the store before it loads: a former owner's write either lands before (and
+    // is loaded here) or is refused; it can never land between this load and the next save.
+    if (epoch !== undefined && store.fence) await store.fence(name, epoch);
     let record;
     try {
       record = await store.load(name);
@@ -82,6 +86,11 @@ export class ProcessState {
     } catch (error) {
       throw new StateMigrationError(name, record.version, version, error);
     }
+  }
+
+  /** The cluster-wide claim on the name this state belongs to: every record is written under `epoch`. */
+  claimed(epoch: number): void {
+    this.checkpointer.epoch = epoch;
   }
 
   /** An incarnation is running: for `{ intervalMs }`, checkpoint changed state at boundaries. */

@@ -54,6 +54,8 @@ export interface ProcessPorts {
   readonly monitors: MonitorRegistry;
   readonly telemetry: Telemetry;
   readonly drainBudget: number;
+  /** In a cluster: this node's name (status and tree show it). */
+  readonly node: string | undefined;
   emit(event: GenServerEvent): void;
   /** Forgets a process that has stopped. */
   release(name: string): void;

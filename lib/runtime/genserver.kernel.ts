@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { checkDuration, isDuration, DURATION_RULE } from '../common/duration.js';
 import { isInstance } from '../common/is-instance.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
@@ -26,11 +27,15 @@ import { MessageEnvelope, messageTypeOf, type Envelope } from '../process/envelo
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
 import { MonitorTable } from './monitor-table.js';
-import { PendingCall, PendingCalls } from './pending-calls.js';
+import { PendingCalls } from './pending-calls.js';
+import { blockedChain } from './call-chain.js';
 import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { checkProcessName } from './process-name.js';
+import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
+import type { ClusterConfig, ClusterNode } from '../cluster/cluster-node.js';
+import type { RouterHost } from '../cluster/cluster-router.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -49,6 +54,10 @@ export interface CellOverrides {
   checkpoint?: CheckpointPolicy;
   durableReplies?: boolean;
   deleteStateOnStop?: boolean;
+  /** In a cluster: one activation cluster-wide (default) or one copy per node. */
+  scope?: ProcessScope;
+  /** A topology child: in a cluster it waits in standby while another node runs its name. */
+  standby?: boolean;
 }
 
 /**
@@ -57,7 +66,7 @@ export interface CellOverrides {
  * it hands them: an outbox and a monitor registry.
  */
 @Injectable()
-export class GenServerKernel implements ProcessPorts, Outbox {
+export class GenServerKernel implements ProcessPorts, Outbox, RouterHost {
   private readonly registry = new ProcessRegistry();
   readonly calls = new PendingCalls();
   readonly drainBudget: number;
@@ -66,7 +75,9 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     (name) => this.registry.has(name),
     (watcher, incarnation, message) => this.info(watcher, message, incarnation),
   );
-  private readonly router: Router;
+  private router: Router;
+  /** This app as a node of a cluster, once it has joined one. */
+  cluster: ClusterNode | null = null;
   private readonly typesByClass = new Map<Function, GenServerType>();
   private readonly typesByName = new Map<string, GenServerType>();
   /** Class name → type; `null` when two registered classes share the name (ambiguous). */
@@ -76,7 +87,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   private readonly sharedOptions = new Map<GenServerType, Map<RestartType, ChildOptions>>();
   private readonly callTimeout: number;
   private readonly checkPayloads: boolean;
-  private nextMessageId = 1;
+  private messageIds = 1;
   readonly telemetry = new Telemetry({
     mailboxes: () => this.registry.mailboxes(),
     liveProcesses: () => this.registry.size,
@@ -123,9 +134,60 @@ export class GenServerKernel implements ProcessPorts, Outbox {
   createCell(name: string, type: GenServerType, overrides: CellOverrides): ProcessCell {
     checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
-    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this);
+    const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
+    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, clustered ? this.cluster!.activation(name, type.typeName) : null, overrides.standby === true);
     this.registry.add(cell);
     return cell;
+  }
+
+  /** In a cluster: this node's name. */
+  get node(): string | undefined {
+    return this.cluster?.self;
+  }
+
+  /** The module's `cluster` option as the node joins with it; `null` without one. */
+  clusterConfig(): ClusterConfig | null {
+    const cluster = this.options.cluster;
+    if (cluster === undefined) return null;
+    return {
+      node: cluster.node ?? `${hostname()}-${process.pid}`,
+      prefix: cluster.prefix ?? 'genserver',
+      leaseTtlMs: cluster.leaseTtlMs ?? 5000,
+      maxInFlight: cluster.maxInFlight ?? 10_000,
+      connection: { servers: cluster.servers, user: cluster.user, pass: cluster.pass, token: cluster.token },
+    };
+  }
+
+  /**
+   * Joins the cluster (the module's `cluster` option): from then on names this node does not serve
+   * are routed over NATS. Loads the NATS client only now.
+   */
+  async joinCluster(config: ClusterConfig): Promise<void> {
+    const { ClusterNode } = await import('../cluster/cluster-node.js');
+    this.cluster = await ClusterNode.join(config, this);
+    this.router = this.cluster.router;
+  }
+
+  /** Leaves the cluster (after every process has stopped and released its name). */
+  async leaveCluster(): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster === null) return;
+    await cluster.close();
+    this.router = new LocalRouter(this.registry, this.calls);
+  }
+
+  // ---- RouterHost ----
+
+  nextMessageId(): number {
+    return this.messageIds++;
+  }
+
+  get castAckTimeout(): number {
+    return this.callTimeout;
+  }
+
+  ownerNode(name: string): string | undefined {
+    return this.cluster?.whereis(name)?.node;
   }
 
   /** The process registered under `name`, if any. */
@@ -208,7 +270,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
       if (invalid) return Promise.reject(invalid);
       const call = this.calls.create(to, timeout, caller?.name ?? null, caller?.waiter ?? null, caller?.waiter.current() ?? null);
       const refused = this.router.route(this.envelope('call', to, call, type, payload, timeout === Infinity ? undefined : call.deadline, undefined, this.traceCarrier()));
-      if (refused) return Promise.reject(refused);
+      if (refused !== undefined && !(refused instanceof Promise)) return Promise.reject(refused);
       this.calls.track(call);
       return call.promise as Promise<R>;
     } catch (error) {
@@ -223,8 +285,8 @@ export class GenServerKernel implements ProcessPorts, Outbox {
       const type = messageTypeOf(payload);
       const invalid = this.checkData(to, 'payload', type, payload);
       if (invalid) return Promise.reject(invalid);
-      const refused = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined, this.traceCarrier()));
-      return refused ? Promise.reject(refused) : RESOLVED;
+      const routed = this.router.route(this.envelope('cast', to, null, type, payload, undefined, undefined, this.traceCarrier()));
+      return routed === undefined ? RESOLVED : routed instanceof Promise ? routed : Promise.reject(routed);
     } catch (error) {
       return Promise.reject(asTypedError(to, error));
     }
@@ -235,7 +297,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     try {
       envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, incarnation, trace);
       const refused = this.router.route(envelope);
-      if (refused) this.deadLetter(envelope, refused.name);
+      if (refused !== undefined && !(refused instanceof Promise)) this.deadLetter(envelope, refused.name);
     } catch (error) {
       Logger.error(`an info message to "${to}" could not be delivered: ${asTypedError(to, error).message}`, undefined, 'GenServer');
       if (envelope) this.deadLetter(envelope, 'undeliverable');
@@ -288,7 +350,7 @@ export class GenServerKernel implements ProcessPorts, Outbox {
     incarnation: number | undefined,
     trace: TraceCarrier | undefined,
   ): Envelope {
-    return new MessageEnvelope(this.nextMessageId++, kind, to, from, type, payload, deadline, incarnation, trace);
+    return new MessageEnvelope(this.messageIds++, kind, to, from, type, payload, deadline, incarnation, trace);
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {
@@ -300,21 +362,12 @@ export class GenServerKernel implements ProcessPorts, Outbox {
 
 /**
  * The processes waiting on each other if `caller` calls `to` now, outermost first, ending with
- * `to` again; `undefined` when there is no cycle. A call made outside any handler blocks nothing.
- * Only callers still blocked count: a call that was answered or timed out, a caller whose handler
- * fired the call and returned, or whose incarnation has ended, breaks the chain (as in OTP, where
- * such a caller is no longer blocked).
+ * `to` again; `undefined` when there is no cycle (see `blockedChain`, which follows calls across nodes).
  */
 function callCycle(to: string, caller: Caller): string[] | undefined {
-  const current = caller.waiter.current();
-  if (current === null) return undefined;
-  const first = current.kind === 'call' && isInstance(current.from, PendingCall) ? current.from : null;
-  let found = caller.name === to;
-  for (let call = first; !found && call?.waiting; call = call.parent) found = call.caller === to;
-  if (!found) return undefined;
-  const chain = [caller.name];
-  for (let call = first; chain[chain.length - 1] !== to && call?.waiting; call = call.parent) chain.push(call.caller as string);
-  return [...chain.reverse(), to];
+  const chain = blockedChain(caller.name, caller.waiter.current());
+  const at = chain.lastIndexOf(to);
+  return at < 0 ? undefined : [...chain.slice(at), to];
 }
 
 /** What went wrong on the way in, as a typed error (a value we could not read, say). */

@@ -21,12 +21,15 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
     // Two classes answering to one type name fail the boot here, before anything starts.
     for (const type of this.explorer.types) this.kernel.registerType(type);
     this.kernel.startTelemetry();
+    const cluster = this.kernel.clusterConfig();
+    if (cluster) await this.kernel.joinCluster(cluster);
     // A boot that fails leaves nothing running behind it (the tree stops what it started).
     await this.tree.boot(this.explorer.named);
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.tree.shutdown('shutdown');
+    await this.kernel.leaveCluster();
     await this.tree.closeStores();
     this.kernel.closeCalls();
     this.kernel.events.complete();

@@ -14,6 +14,7 @@ import type { GenServerEvent } from './genserver-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
 import { SupervisionTree } from './supervision-tree.js';
 import type { TreeNode } from '../interfaces/supervision.interface.js';
+import type { ClusterNodeInfo } from '../cluster/cluster-node.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other
@@ -78,13 +79,27 @@ export class GenServerRuntime {
     return this.supervision.tree();
   }
 
-  /** The running incarnation registered under `name`, or `undefined`. */
+  /**
+   * The running incarnation registered under `name`, or `undefined`. In a cluster, from any node:
+   * with the `node` that runs it and its fencing `epoch` (as this node last heard from the lease
+   * bucket, for a process of another node; `incarnation` is then 0).
+   */
   whereis(name: string): ProcessRef | undefined {
     checkProcessName(name);
     const cell = this.kernel.lookup(name);
-    return cell && cell.status !== 'stopped'
-      ? { name: cell.name, type: cell.type.typeName, incarnation: cell.incarnation }
-      : undefined;
+    const cluster = this.kernel.cluster;
+    if (cell && cell.status !== 'stopped' && cell.status !== 'standby' && cell.servesHere) {
+      const owner = cluster?.whereis(name);
+      const node = owner?.node ?? this.kernel.node;
+      return { name: cell.name, type: cell.type.typeName, incarnation: cell.incarnation, ...(node === undefined ? {} : { node }), ...(owner ? { epoch: owner.epoch } : {}) };
+    }
+    const owner = cluster?.whereis(name);
+    return owner ? { name, type: cell?.type.typeName ?? owner.type ?? 'unknown', incarnation: 0, node: owner.node, epoch: owner.epoch } : undefined;
+  }
+
+  /** In a cluster: the live nodes, this one first, with the cluster-wide processes each runs; `[]` without one. */
+  nodes(): ClusterNodeInfo[] {
+    return this.kernel.cluster?.nodes() ?? [];
   }
 
   /** Names of the registered processes, in start order. */

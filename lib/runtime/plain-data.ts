@@ -23,13 +23,23 @@ function describeTopLevel(value: unknown): string | undefined {
       // Any realm's Object.prototype (structuredClone and vm contexts make objects of other realms).
       const prototype: object | null = Object.getPrototypeOf(value);
       if (prototype === null || Object.getPrototypeOf(prototype) === null) return undefined;
-      if (value instanceof Date || value instanceof Uint8Array) return undefined;
+      if (isDateOrBytes(value)) return undefined;
       if (typeof (value as { then?: unknown }).then === 'function') return 'a promise';
       return `an instance of ${(value as object).constructor?.name ?? 'an unknown class'}`;
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * A Date or a byte array of any realm: a message read off the wire (V8's deserializer) or made in a
+ * vm context has another realm's classes, which `instanceof` does not recognize.
+ */
+function isDateOrBytes(value: object): boolean {
+  if (value instanceof Date || value instanceof Uint8Array) return true;
+  const tag = Object.prototype.toString.call(value);
+  return tag === '[object Date]' || tag === '[object Uint8Array]';
 }
 
 /** Values a deep check looks at before it gives up (a message that large is refused anyway). */
@@ -49,7 +59,7 @@ export function describeNonPlainDataDeep(value: unknown): string | undefined {
     if (typeof item === 'bigint') return `at ${path}: a bigint`;
     const found = describeNonPlainData(item);
     if (found !== undefined) return `at ${path}: ${found}`;
-    if (item === null || typeof item !== 'object' || item instanceof Date || item instanceof Uint8Array) return undefined;
+    if (item === null || typeof item !== 'object' || isDateOrBytes(item)) return undefined;
     const seen = ancestors.get(item);
     if (seen !== undefined) return `at ${path}: a cycle (back to ${seen})`;
     ancestors.set(item, path);

@@ -8,8 +8,12 @@ import type { Envelope } from '../process/envelope.js';
  * process noticing.
  */
 export interface Router {
-  /** Puts the envelope in its target's mailbox, or returns why it cannot (never throws). */
-  route(envelope: Envelope): GenServerError | undefined;
+  /**
+   * Puts the envelope in its target's mailbox, or returns why it cannot (never throws). A cast to a
+   * process on another node returns a promise instead, settled when that node's mailbox accepted
+   * the message or refused it.
+   */
+  route(envelope: Envelope): GenServerError | undefined | Promise<void>;
   /** Settles the call `from` waits on: with `value` when `ok`, else with the error `value`. */
   settle(from: From, ok: boolean, value: unknown): void;
 }

@@ -68,7 +68,7 @@ export class SupervisionTree implements SupervisorHost {
     if (typeProblems.length > 0) throw new TopologyError(typeProblems[0]!.source, typeProblems.map(({ source: _, ...problem }) => problem));
     for (const type of named) {
       const name = type.options.name as string;
-      if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, { store: this.storeFor(this.root.inheritedStore, type) }));
+      if (!placed.has(name)) this.root.add(this.kernel.createCell(name, type, { store: this.storeFor(this.root.inheritedStore, type), standby: true }));
     }
     await this.root.start();
   }
@@ -194,7 +194,7 @@ export class SupervisionTree implements SupervisorHost {
         placed.add(form.spec.name);
         const overrides = this.reader.processOptions(form.spec, path);
         overrides.store = this.storeFor(form.spec.stateStore ?? inherited, type);
-        return this.kernel.createCell(form.spec.name, type, overrides);
+        return this.kernel.createCell(form.spec.name, type, { ...overrides, standby: true });
       }
     }
   }

@@ -26,6 +26,8 @@ function batch(): Batch {
 export class Checkpointer {
   /** Sequence number of the last message applied. */
   seq = 0;
+  /** The fencing epoch records are written under (a cluster-wide process), if any. */
+  epoch: number | undefined = undefined;
   private since = 0;
   private wanted = false;
   private pending: StateRecord | null = null;
@@ -74,7 +76,9 @@ export class Checkpointer {
     } catch (error) {
       return Promise.reject(new GenServerError(messages.stateNotSerializable(this.name, error), { cause: error }));
     }
-    this.pending = { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() };
+    this.pending = this.epoch === undefined
+      ? { state: copy, version: this.version, seq: this.seq, savedAt: Date.now() }
+      : { state: copy, version: this.version, seq: this.seq, savedAt: Date.now(), epoch: this.epoch };
     this.since = 0;
     this.wanted = false;
     const waiting = (this.next ??= batch());

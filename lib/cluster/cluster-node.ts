@@ -1,0 +1,266 @@
+import { Logger } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import type { ConnectionOptions, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { isCasConflict, kvKey } from '../common/kv-key.js';
+import { describeCause } from '../errors/describe-value.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import type { GenServerEvent } from '../process/process-events.js';
+import { ClusterMembership, type MembershipListener } from './cluster-membership.js';
+import { ClusterRouter, type RouterHost } from './cluster-router.js';
+import { LeaseTable, type LeaseListener } from './lease-table.js';
+import { NameActivation, type ActivationHost } from './name-activation.js';
+import { OwnerDirectory } from './owner-directory.js';
+
+/** How this node joins: what the module's `cluster` options resolve to. */
+export interface ClusterConfig {
+  readonly node: string;
+  readonly prefix: string;
+  readonly leaseTtlMs: number;
+  readonly maxInFlight: number;
+  /** Servers, TLS and credentials, as the NATS client takes them. */
+  readonly connection: ConnectionOptions;
+}
+
+/** What the node needs from the runtime around it. */
+export interface ClusterHost extends RouterHost {
+  emit(event: GenServerEvent): void;
+}
+
+/** A live node of `runtime.nodes()`. */
+export interface ClusterNodeInfo {
+  readonly node: string;
+  /** Cluster-wide processes it runs (as its last heartbeat said, or as the lease bucket says). */
+  readonly processes: readonly string[];
+}
+
+/**
+ * This Nest instance as a node of the cluster: its NATS connection, the lease table of the names it
+ * owns, the directory of who owns the rest, the membership of live nodes, and the router. Standby
+ * processes (a topology child another node runs) retry their claim every third of the lease TTL,
+ * and at once when a node goes down or a name is released.
+ */
+export class ClusterNode implements ActivationHost, LeaseListener, MembershipListener {
+  readonly router: ClusterRouter;
+  private readonly activations = new Map<string, NameActivation>();
+  private readonly standbys = new Set<NameActivation>();
+  private readonly leases: LeaseTable;
+  private readonly membership: ClusterMembership;
+  private readonly directory: OwnerDirectory;
+  private claimTimer: NodeJS.Timeout | null = null;
+  private claiming: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly config: ClusterConfig,
+    private readonly host: ClusterHost,
+    leases: KV,
+    nodes: KV,
+    inbox: string,
+  ) {
+    this.leases = new LeaseTable(leases, config.node, config.leaseTtlMs, this);
+    this.directory = new OwnerDirectory(leases, config.leaseTtlMs, () => this.claimSoon());
+    this.membership = new ClusterMembership(nodes, config.node, config.leaseTtlMs, () => this.activations.size - this.standbys.size, this);
+    this.router = new ClusterRouter(nc, host, config.prefix, config.maxInFlight, inbox);
+  }
+
+  /**
+   * Connects, opens (or creates) the cluster's buckets and announces this node. A connection that is
+   * refused (wrong credentials, an untrusted certificate, no server) fails with a `GenServerError`
+   * that says which.
+   */
+  static async join(config: ClusterConfig, host: ClusterHost): Promise<ClusterNode> {
+    const { connect, createInbox } = await import('@nats-io/transport-node');
+    const { Kvm } = await import('@nats-io/kv');
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...config.connection, name: `genserver ${config.node}` });
+    } catch (error) {
+      throw new GenServerError(`cluster node "${config.node}" could not connect to NATS at ${String(config.connection.servers)}: ${describeCause(error)}`, { cause: error });
+    }
+    try {
+      const kvm = new Kvm(nc);
+      const bucket = (name: string) =>
+        kvm.create(name, { ttl: config.leaseTtlMs, history: 1 }).catch((error: unknown) => {
+          throw new GenServerError(`cluster bucket "${name}" could not be opened (every node must use the same leaseTtlMs and prefix): ${describeCause(error)}`, { cause: error });
+        });
+      const leases = await bucket(`${config.prefix}-leases`);
+      const nodes = await bucket(`${config.prefix}-nodes`);
+      await claimNodeName(nodes, config.node, config.leaseTtlMs);
+      const node = new ClusterNode(nc, config, host, leases, nodes, createInbox(`${config.prefix}._INBOX`));
+      await node.open();
+      return node;
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async open(): Promise<void> {
+    await this.directory.open();
+    await this.membership.open();
+    this.claimTimer = setInterval(() => this.claimSoon(), Math.max(10, Math.floor(this.config.leaseTtlMs / 3)));
+    this.claimTimer.unref();
+    void this.watchConnection();
+  }
+
+  get self(): string {
+    return this.config.node;
+  }
+
+  /** The claim of a cluster-wide process's name on this node (one per process cell). */
+  activation(name: string, type: string): NameActivation {
+    const activation = new NameActivation(this, name, type);
+    this.activations.set(name, activation);
+    return activation;
+  }
+
+  /** Who runs `name`: this node while it serves it, else what the lease bucket says. */
+  whereis(name: string): { node: string; epoch: number; type?: string } | undefined {
+    const epoch = this.leases.epochOf(name);
+    if (epoch !== undefined) return { node: this.self, epoch };
+    const owner = this.directory.ownerOf(name);
+    return owner && owner.node !== this.self ? owner : undefined;
+  }
+
+  /** The live nodes and the cluster-wide processes each runs, this node first. */
+  nodes(): ClusterNodeInfo[] {
+    const owned = this.directory.byNode();
+    const live = [...this.membership.nodes().keys()];
+    if (!live.includes(this.self)) live.unshift(this.self);
+    const mine = [...this.activations.keys()].filter((name) => this.leases.epochOf(name) !== undefined);
+    return live
+      .sort((a, b) => (a === this.self ? -1 : b === this.self ? 1 : a.localeCompare(b)))
+      .map((node) => ({ node, processes: node === this.self ? mine : owned.get(node) ?? [] }));
+  }
+
+  /** The live node running the fewest cluster-wide processes (placement `node: 'any'`). */
+  leastLoaded(): string {
+    let best = this.self;
+    let fewest = Infinity;
+    for (const [node, processes] of this.membership.nodes()) {
+      if (processes < fewest || (processes === fewest && node === this.self)) [best, fewest] = [node, processes];
+    }
+    return best;
+  }
+
+  isLive(node: string): boolean {
+    return node === this.self || this.membership.isLive(node);
+  }
+
+  /** Leaves the cluster: stops claiming and renewing, deletes this node's heartbeat, closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.claimTimer) clearInterval(this.claimTimer);
+    this.leases.close();
+    this.directory.close();
+    await this.membership.close();
+    this.router.close();
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  // ---- ActivationHost ----
+
+  claim(name: string, type: string): Promise<number | undefined> {
+    return this.leases.claim(name, type);
+  }
+
+  epochOf(name: string): number | undefined {
+    return this.leases.epochOf(name);
+  }
+
+  release(name: string): Promise<void> {
+    return this.leases.release(name);
+  }
+
+  async serve(name: string): Promise<Subscription> {
+    const subscription = this.router.serve(name);
+    // Reachable from every node once the server has the subscription.
+    await this.nc.flush();
+    return subscription;
+  }
+
+  ownerOf(name: string): string | undefined {
+    return this.directory.ownerOf(name)?.node;
+  }
+
+  standby(activation: NameActivation): void {
+    this.standbys.add(activation);
+  }
+
+  forget(activation: NameActivation): void {
+    this.standbys.delete(activation);
+  }
+
+  drop(activation: NameActivation): void {
+    this.standbys.delete(activation);
+    if (this.activations.get(activation.name) === activation) this.activations.delete(activation.name);
+  }
+
+  // ---- LeaseListener, MembershipListener ----
+
+  fenced(name: string, epoch: number): void {
+    Logger.warn(`lease of "${name}" (epoch ${epoch}) was not renewed in time: no longer handled on node "${this.self}"`, 'GenServerCluster');
+    this.host.emit({ type: 'fenced', name, at: Date.now(), epoch });
+    this.activations.get(name)?.cell?.fenced();
+  }
+
+  nodeUp(node: string): void {
+    if (node !== this.self) this.host.emit({ type: 'node-up', name: node, node, at: Date.now() });
+  }
+
+  nodeDown(node: string): void {
+    if (node === this.self) return;
+    this.router.nodeDown(node);
+    this.host.emit({ type: 'node-down', name: node, node, at: Date.now() });
+    this.claimSoon();
+  }
+
+  // ---- standbys ----
+
+  /** One round of claims for the standby processes (one at a time: rounds never overlap). */
+  private claimSoon(): void {
+    if (this.closed || this.standbys.size === 0 || this.claiming) return;
+    this.claiming = this.claimRound().finally(() => (this.claiming = null));
+  }
+
+  private async claimRound(): Promise<void> {
+    for (const activation of [...this.standbys]) {
+      if (this.closed || !this.standbys.has(activation)) continue;
+      let epoch: number | undefined;
+      try {
+        epoch = await activation.claim();
+      } catch (error) {
+        Logger.warn(`claim of "${activation.name}" failed: ${describeCause(error)}`, 'GenServerCluster');
+        continue;
+      }
+      if (epoch !== undefined) activation.cell?.activated(epoch);
+    }
+  }
+
+  /** Connection trouble is logged once per change; the client reconnects on its own. */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') Logger.warn(`NATS ${status.type} (node "${this.self}")`, 'GenServerCluster');
+    }
+  }
+}
+
+/**
+ * Takes this node's name in the nodes bucket: a name another live node uses is refused. An entry
+ * left by an earlier run of this node (killed before it could leave) ends within one TTL: wait for it.
+ */
+async function claimNodeName(nodes: KV, node: string, ttlMs: number): Promise<void> {
+  const until = performance.now() + ttlMs * 2;
+  for (;;) {
+    try {
+      await nodes.create(kvKey(node), JSON.stringify({ processes: 0 }));
+      return;
+    } catch (error) {
+      if (!isCasConflict(error)) throw error;
+    }
+    if (performance.now() > until) throw new GenServerError(`another live node is named "${node}": every node of a cluster needs its own name (cluster.node)`);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.floor(ttlMs / 6))));
+  }
+}

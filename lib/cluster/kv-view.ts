@@ -1,0 +1,90 @@
+import { Logger } from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import { nameOfKvKey } from '../common/kv-key.js';
+import { describeCause } from '../errors/describe-value.js';
+
+/** One live entry as this node last saw it. */
+export interface ViewEntry {
+  readonly value: string;
+  readonly revision: number;
+  /** `performance.now()` when it was last written (as seen here). */
+  seenAt: number;
+}
+
+/** What a view tells its owner. */
+export interface ViewListener {
+  /** Written: `previous` is what this node saw before (`undefined`: a new entry). */
+  written(key: string, entry: ViewEntry, previous: ViewEntry | undefined): void;
+  /** Deleted, or not rewritten for `ttlMs`: its writer is gone (nats-server 2.9 says nothing when an entry ages out). */
+  removed(key: string, entry: ViewEntry): void;
+}
+
+/**
+ * A live local copy of a KV bucket whose entries are rewritten by their owners every third of
+ * `ttlMs`. Keys are decoded (`nameOfKvKey`). An entry not rewritten for `ttlMs` counts as gone: the
+ * bucket's max age ends it on the server at the same time, without any notice to watchers.
+ */
+export class KvView {
+  readonly entries = new Map<string, ViewEntry>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopWatch: (() => void) | null = null;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly ttlMs: number,
+    private readonly listener: ViewListener,
+    private readonly what: string,
+  ) {}
+
+  /** Starts watching; resolves once the entries that exist now are loaded. */
+  async open(): Promise<void> {
+    const watch = await this.kv.watch();
+    this.stopWatch = () => watch.stop();
+    let caughtUp: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    void (async () => {
+      try {
+        for await (const entry of watch) {
+          const key = nameOfKvKey(entry.key);
+          if (entry.operation === 'PUT') this.put(key, entry.string(), entry.revision);
+          else this.drop(key);
+          if (entry.delta === 0) caughtUp();
+        }
+      } catch (error) {
+        Logger.warn(`watch of ${this.what} ended: ${describeCause(error)}`, 'GenServerCluster');
+      }
+    })();
+    // An empty bucket delivers nothing to catch up with.
+    const status = await this.kv.status();
+    if (status.values === 0) caughtUp();
+    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, Math.min(this.ttlMs, 2000)).unref())]);
+    this.timer = setInterval(() => this.sweep(), Math.max(20, Math.floor(this.ttlMs / 6)));
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stopWatch?.();
+    this.stopWatch = null;
+  }
+
+  private put(key: string, value: string, revision: number): void {
+    const previous = this.entries.get(key);
+    const entry: ViewEntry = { value, revision, seenAt: performance.now() };
+    this.entries.set(key, entry);
+    this.listener.written(key, entry, previous);
+  }
+
+  private drop(key: string): void {
+    const known = this.entries.get(key);
+    if (known === undefined) return;
+    this.entries.delete(key);
+    this.listener.removed(key, known);
+  }
+
+  private sweep(): void {
+    const oldest = performance.now() - this.ttlMs;
+    for (const [key, entry] of this.entries) if (entry.seenAt < oldest) this.drop(key);
+  }
+}

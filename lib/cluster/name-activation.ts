@@ -1,0 +1,67 @@
+import type { Subscription } from '@nats-io/transport-node';
+import type { Activation, ActivatedCell } from '../process/activation.js';
+
+/** What an activation needs from its node. */
+export interface ActivationHost {
+  readonly self: string;
+  claim(name: string, type: string): Promise<number | undefined>;
+  epochOf(name: string): number | undefined;
+  release(name: string): Promise<void>;
+  /** Subscribes the name's subject; resolves once the server has the subscription. */
+  serve(name: string): Promise<Subscription>;
+  ownerOf(name: string): string | undefined;
+  /** Retries the claim of a standby until it wins. */
+  standby(activation: NameActivation): void;
+  /** No longer a standby (its claim was won). */
+  forget(activation: NameActivation): void;
+  /** Gone for good: its process was removed. */
+  drop(activation: NameActivation): void;
+}
+
+/** One cluster-wide process's claim on its name on this node, and its subscription while it serves. */
+export class NameActivation implements Activation {
+  cell: ActivatedCell | null = null;
+  private subscription: Subscription | null = null;
+  private waiting = false;
+
+  constructor(
+    private readonly host: ActivationHost,
+    readonly name: string,
+    private readonly type: string,
+  ) {}
+
+  get valid(): boolean {
+    return !this.waiting && this.host.epochOf(this.name) !== undefined;
+  }
+
+  async claim(): Promise<number | undefined> {
+    const epoch = await this.host.claim(this.name, this.type);
+    if (epoch === undefined) return undefined;
+    this.waiting = false;
+    this.host.forget(this);
+    this.subscription ??= await this.host.serve(this.name);
+    return epoch;
+  }
+
+  standby(): void {
+    this.waiting = true;
+    this.unsubscribe();
+    this.host.standby(this);
+  }
+
+  async retire(release: boolean): Promise<void> {
+    this.waiting = true;
+    this.unsubscribe();
+    this.host.drop(this);
+    if (release) await this.host.release(this.name);
+  }
+
+  owner(): string | undefined {
+    return this.valid ? this.host.self : this.host.ownerOf(this.name);
+  }
+
+  private unsubscribe(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+  }
+}
