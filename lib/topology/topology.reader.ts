@@ -122,8 +122,9 @@ export class TopologyReader {
     for (const issue of result.error.issues) {
       const at = [...path, ...(issue.path as TopologyPath)];
       if (issue.code === 'unrecognized_keys') {
+        // A union offers the keys of all its mappings: one that belongs to another (`url` on an lmdb store) is no typo.
         const known = keysAt(schema, issue.path);
-        for (const key of issue.keys) this.problem([...at, key], messages.topologyUnknownKey(key, didYouMean(key, known)), true);
+        for (const key of issue.keys) this.problem([...at, key], messages.topologyUnknownKey(key, didYouMean(key, known.filter((k) => k !== key))), true);
       } else {
         this.problem(at, issue.message);
       }
