@@ -15,6 +15,7 @@ import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
+import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { From } from '../process/from.js';
 import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
@@ -49,6 +50,8 @@ export interface CellOverrides {
   checkpoint?: CheckpointPolicy;
   durableReplies?: boolean;
   deleteStateOnStop?: boolean;
+  /** In a cluster: one activation cluster-wide, or a copy per node. */
+  scope?: ProcessScope;
 }
 
 /**
