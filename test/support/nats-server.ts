@@ -11,12 +11,13 @@ export interface NatsServer {
 
 /**
  * A real nats-server with JetStream on 127.0.0.1, a free port and a store directory of its own,
- * for one test file. `.ci/run` (and `npm test`'s pretest) installs Debian's nats-server.
+ * for one test file. `.ci/run` (and `npm test`'s pretest) installs Debian's nats-server. `args`
+ * are added to its command line (`--user`, `--tls`…).
  */
-export async function startNats(): Promise<NatsServer> {
+export async function startNats(args: string[] = []): Promise<NatsServer> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'genserver-nats-'));
-  const server = await startServerProcess('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], 'Server is ready', 'nats-server');
+  const server = await startServerProcess('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, ...args], 'Server is ready', 'nats-server');
   return {
     url: `nats://127.0.0.1:${port}`,
     stop: async () => {
