@@ -70,6 +70,17 @@ describe('a nats state store on the cluster connection', () => {
     await t.close();
   });
 
+  it.each([
+    ['a bucket NATS cannot name', { type: 'nats', bucket: 'my.state' }],
+    ['an empty server list', { type: 'nats', servers: [] }],
+    ['a server that is no string', { type: 'nats', servers: [4222] }],
+  ])('%s is refused at boot with an InvalidOptionError', async (_title, stateStore) => {
+    const error = await boot({ cluster: cluster(), stateStore: stateStore as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as InvalidOptionError).option).toBe('stateStore');
+    expect((error as Error).message).toContain("{ type: 'nats', servers?, bucket? }");
+  });
+
   it('with neither servers nor a cluster, the boot fails with an InvalidOptionError', async () => {
     const error = await boot({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidOptionError);
