@@ -62,10 +62,16 @@ export const messages = {
     `the ${store} state store needs the package "${pkg}", which is not installed; install it with: npm i ${pkg}`,
   topologyUnknownType: (unknownType: string) =>
     `${unknownType} (types resolve only to @GenServer providers of this app, never to import paths)`,
+  topologyRule: (rule: string) => `must be ${rule}`,
+  topologyMust: (rule: string, value: unknown) => `must be ${rule}; got ${describeValue(value)}`,
+  topologyTextOnly: () =>
+    'must be text; a plain ${VAR} whose value reads as a number or true/false is typed so: quote it ("${VAR}")',
   topologyValueUnreadable: (cause: unknown) => `cannot be read: ${thrownText(cause)}`,
   topologyCycle: (ancestor: string) => `refers back to ${ancestor}, which contains it: a topology cannot contain itself`,
   topologyTooDeep: (max: number) => `is nested more than ${max} levels deep`,
   topologyTooLarge: (max: number) => `the topology holds more than ${max} values; it is not read further`,
+  clusterFileUnreadable: (option: string, path: string, absolute: string, cwd: string, cause: unknown) =>
+    `${option} names the file ${JSON.stringify(path)}, which cannot be read: ${thrownText(cause)} (tried ${absolute}; working directory ${cwd})`,
   staleEpoch: (process: string, epoch: number, storedEpoch: number) =>
     `state of process "${process}" was not saved: written under epoch ${epoch}, but the store holds a record of epoch ${storedEpoch} (a newer owner)`,
   corruptState: (process: string, reason: string) => `stored state of process "${process}" is unreadable: ${reason}`,

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { hostname } from 'node:os';
 import { checkDuration, isDuration, DURATION_RULE } from '../common/duration.js';
 import { isInstance } from '../common/is-instance.js';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
@@ -16,6 +15,7 @@ import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
+import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { From } from '../process/from.js';
 import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
@@ -33,8 +33,9 @@ import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { checkProcessName } from './process-name.js';
-import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
-import type { ClusterConfig, ClusterNode } from '../cluster/cluster-node.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
+import type { ResolvedClusterOptions } from '../cluster/cluster-options.js';
+import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 import type { RouterHost } from '../cluster/cluster-router.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -135,7 +136,9 @@ export class GenServerKernel implements ProcessPorts, Outbox, RouterHost {
     checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
-    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, clustered ? this.cluster!.activation(name, type.typeName) : null, overrides.standby === true);
+    const activation = clustered ? this.cluster!.activation(name, type.typeName) : null;
+    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
+    if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
     return cell;
   }
@@ -145,26 +148,17 @@ export class GenServerKernel implements ProcessPorts, Outbox, RouterHost {
     return this.cluster?.self;
   }
 
-  /** The module's `cluster` option as the node joins with it; `null` without one. */
-  clusterConfig(): ClusterConfig | null {
-    const cluster = this.options.cluster;
-    if (cluster === undefined) return null;
-    return {
-      node: cluster.node ?? `${hostname()}-${process.pid}`,
-      prefix: cluster.prefix ?? 'genserver',
-      leaseTtlMs: cluster.leaseTtlMs ?? 5000,
-      maxInFlight: cluster.maxInFlight ?? 10_000,
-      connection: { servers: cluster.servers, user: cluster.user, pass: cluster.pass, token: cluster.token },
-    };
-  }
-
   /**
    * Joins the cluster (the module's `cluster` option): from then on names this node does not serve
    * are routed over NATS. Loads the NATS client only now.
    */
-  async joinCluster(config: ClusterConfig): Promise<void> {
+  async joinCluster(): Promise<void> {
+    // Filled in and checked where the module options were read (`readClusterOptions`).
+    const cluster = this.options.cluster as ResolvedClusterOptions | undefined;
+    if (cluster === undefined) return;
     const { ClusterNode } = await import('../cluster/cluster-node.js');
-    this.cluster = await ClusterNode.join(config, this);
+    const connection = await natsConnectOptions(cluster, `genserver ${cluster.node}`);
+    this.cluster = await ClusterNode.join({ node: cluster.node, prefix: cluster.prefix, leaseTtlMs: cluster.leaseTtlMs, maxInFlight: cluster.maxInFlight, connection }, this);
     this.router = this.cluster.router;
   }
 

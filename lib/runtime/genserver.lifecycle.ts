@@ -21,10 +21,16 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
     // Two classes answering to one type name fail the boot here, before anything starts.
     for (const type of this.explorer.types) this.kernel.registerType(type);
     this.kernel.startTelemetry();
-    const cluster = this.kernel.clusterConfig();
-    if (cluster) await this.kernel.joinCluster(cluster);
+    this.tree.check();
+    await this.kernel.joinCluster();
     // A boot that fails leaves nothing running behind it (the tree stops what it started).
-    await this.tree.boot(this.explorer.named);
+    try {
+      await this.tree.boot(this.explorer.named);
+    } catch (error) {
+      // Nest does not close an app whose boot failed: the cluster connection would keep it alive.
+      await this.kernel.leaveCluster();
+      throw error;
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -50,18 +50,29 @@ export class SupervisionTree implements SupervisorHost {
     this.reader = new SpecReader();
   }
 
-  /** Builds the tree and starts it; on failure nothing is left running. */
-  async boot(named: readonly GenServerType[]): Promise<void> {
-    const spec: SupervisorSpec = this.options.supervision ?? {
+  /** The tree's spec: the module's `supervision`, or a `one_for_one` root named `root`. */
+  private spec(): SupervisorSpec {
+    return this.options.supervision ?? {
       name: 'root',
       strategy: 'one_for_one',
       maxRestarts: this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
       withinMs: this.options.withinMs ?? DEFAULT_RESTART_WINDOW_MS,
     };
-    // A topology with problems reports them here, with its unknown types, before anything is built.
+  }
+
+  /**
+   * A topology with problems reports them here, with its unknown types, before anything is built
+   * (and before the node joins a cluster).
+   */
+  check(): void {
     checkTopologyAtBoot(this.options, (type) => this.kernel.resolveType(type));
-    this.reader.checkShape(spec, 'supervision');
+    this.reader.checkShape(this.spec(), 'supervision');
     this.reader.stateStore(this.options.stateStore, 'stateStore');
+  }
+
+  /** Builds the tree and starts it (after `check`); on failure nothing is left running. */
+  async boot(named: readonly GenServerType[]): Promise<void> {
+    const spec = this.spec();
     const placed = new Set<string>();
     const typeProblems: (TopologyProblem & { source: string })[] = [];
     this.root = this.buildSupervisor(spec, 'supervision', placed, typeProblems);

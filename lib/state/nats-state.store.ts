@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { StaleEpochError } from '../errors/stale-epoch.error.js';
 import type { StateRecord, StateStore } from '../interfaces/state-store.interface.js';
 import { isCasConflict, kvKey, nameOfKvKey } from '../common/kv-key.js';
@@ -21,10 +21,13 @@ export class NatsStateStore implements StateStore {
     private readonly connection: NatsConnection | null,
   ) {}
 
-  /** Opens (creating if needed) the bucket on a connection of its own to `servers`. */
-  static async connect(servers: string | string[], bucket = 'genserver-state'): Promise<NatsStateStore> {
+  /**
+   * Opens (creating if needed) the bucket on a connection of its own to `servers`; `options` add
+   * what else the connection needs (credentials, TLS: see `natsConnectOptions`).
+   */
+  static async connect(servers: string | string[], bucket = 'genserver-state', options: ConnectionOptions = {}): Promise<NatsStateStore> {
     const { connect } = await import('@nats-io/transport-node');
-    const connection = await connect({ servers });
+    const connection = await connect({ ...options, servers });
     try {
       return new NatsStateStore(await NatsStateStore.bucket(connection, bucket), connection);
     } catch (error) {

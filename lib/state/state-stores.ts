@@ -1,5 +1,5 @@
 import { describeCause, stackOf } from '../errors/describe-value.js';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { createRequire } from 'node:module';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -9,12 +9,19 @@ import { MemoryStateStore } from './memory-state.store.js';
 import { RedisStateStore } from './redis-state.store.js';
 import { NatsStateStore } from './nats-state.store.js';
 import type { StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
+import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
+import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
+import { DEFAULT_CLUSTER_PREFIX, isNatsName, isServerList, readClusterOptions } from '../cluster/cluster-options.js';
+import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 
 type BuiltInSpec = Extract<StateStoreSpec, { type: string }>;
+type NatsSpec = Extract<StateStoreSpec, { type: 'nats' }>;
 
 /** What a `stateStore` option accepts, as error texts say it. */
 export const STATE_STORE_RULE =
-  "{ type: 'memory' }, { type: 'lmdb', path }, { type: 'redis', url?, keyPrefix? }, a StateStore provider class or a StateStore instance";
+  "{ type: 'memory' }, { type: 'lmdb', path }, { type: 'redis', url?, keyPrefix? }, { type: 'nats', servers?, bucket? } (bucket: letters, digits, '_' and '-'), a StateStore provider class or a StateStore instance";
+/** What a nats store needs besides its spec, as error texts say it. */
+export const NATS_STORE_RULE = "{ type: 'nats', servers }, or { type: 'nats' } in an app with a `cluster` option (type: nats needs servers, or a cluster)";
 
 /**
  * The npm package each built-in store loads on first use (optional peer dependencies). Tests point
@@ -44,15 +51,21 @@ export function missingStorePackage(type: string): string | undefined {
 export class StateStores {
   private readonly built = new Map<string, Promise<StateStore>>();
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
+  ) {}
 
-  /** The store a spec names; a spec that names none is an `InvalidOptionError` (thrown, not rejected). */
+  /**
+   * The store a spec names; a spec that names none, or a nats store with nothing to connect to, is
+   * an `InvalidOptionError` (thrown, not rejected: the tree asks while it is built, so at boot).
+   */
   resolve(spec: StateStoreSpec): Promise<StateStore> {
     if (!isStateStoreSpec(spec)) throw new InvalidOptionError('stateStore', spec, STATE_STORE_RULE);
     if (typeof spec === 'function') return Promise.resolve(this.provided(spec));
     if (typeof (spec as StateStore).load === 'function') return Promise.resolve(spec as StateStore);
     const builtIn = spec as BuiltInSpec;
-    const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : builtIn.type === 'nats' ? `nats:${String(builtIn.servers)}:${builtIn.bucket}` : 'memory';
+    const key = builtIn.type === 'lmdb' ? `lmdb:${builtIn.path}` : builtIn.type === 'redis' ? `redis:${builtIn.url}:${builtIn.keyPrefix}` : builtIn.type === 'nats' ? `nats:${String(builtIn.servers ?? 'cluster')}:${this.natsBucket(builtIn)}` : 'memory';
     let store = this.built.get(key);
     if (!store) {
       store = this.build(builtIn);
@@ -84,8 +97,26 @@ export class StateStores {
       case 'redis':
         return RedisStateStore.connect(spec.url, spec.keyPrefix);
       case 'nats':
-        return NatsStateStore.connect(spec.servers ?? 'nats://127.0.0.1:4222', spec.bucket);
+        return this.natsStore(spec);
     }
+  }
+
+  /**
+   * A nats store's bucket: the one named, else `<prefix>-state` (the cluster's prefix, else
+   * `genserver`). A store with neither `servers` nor a cluster to connect through fails here.
+   */
+  private natsBucket(spec: NatsSpec): string {
+    if (spec.servers === undefined && this.options.cluster === undefined) throw new InvalidOptionError('stateStore', spec, NATS_STORE_RULE);
+    return spec.bucket ?? `${this.options.cluster?.prefix ?? DEFAULT_CLUSTER_PREFIX}-state`;
+  }
+
+  /** On `servers` of its own, a plain connection; without, one like the cluster's (servers, TLS, credentials). */
+  private async natsStore(spec: NatsSpec): Promise<StateStore> {
+    const bucket = this.natsBucket(spec);
+    if (spec.servers !== undefined) return NatsStateStore.connect(spec.servers, bucket);
+    // Checked where the module options entered; read again only for the filled-in type (it is pure).
+    const cluster = readClusterOptions(this.options.cluster, 'cluster');
+    return NatsStateStore.connect(cluster.servers, bucket, await natsConnectOptions(cluster, `${cluster.node} state store`));
   }
 
   private provided(type: new (...args: never[]) => StateStore): StateStore {
@@ -110,6 +141,8 @@ export function isStateStoreSpec(value: unknown): value is StateStoreSpec {
       return typeof spec.path === 'string' && spec.path.length > 0;
     case 'redis':
       return (spec.url === undefined || typeof spec.url === 'string') && (spec.keyPrefix === undefined || typeof spec.keyPrefix === 'string');
+    case 'nats':
+      return (spec.servers === undefined || isServerList(spec.servers)) && (spec.bucket === undefined || isNatsName(spec.bucket));
     default:
       return false;
   }

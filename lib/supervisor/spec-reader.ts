@@ -1,6 +1,7 @@
 import { DURATION_RULE, isDuration } from '../common/duration.js';
 import { describeValue } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
+import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
@@ -21,6 +22,7 @@ import type {
 const STRATEGIES: readonly RestartStrategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const RESTART_TYPES: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const BACKOFF_TYPES: readonly BackoffSpec['type'][] = ['none', 'constant', 'linear', 'exponential'];
+const SCOPES: readonly ProcessScope[] = ['cluster', 'node'];
 const DEFAULT_HEARTBEAT_MS = 1000;
 /** Supervisors nested deeper than this are refused: real trees are a few levels deep. */
 export const MAX_SUPERVISION_DEPTH = 50;
@@ -94,7 +96,7 @@ export class SpecReader {
    */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
-    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop } = spec;
+    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope } = spec;
     if (stateStore !== undefined) this.stateStore(stateStore, `${path}.stateStore`);
     return {
       args,
@@ -106,6 +108,7 @@ export class SpecReader {
       checkpoint: checkpoint === undefined ? undefined : this.checkpoint(checkpoint, `${path}.checkpoint`),
       durableReplies: durableReplies === undefined ? undefined : this.flag(durableReplies, `${path}.durableReplies`),
       deleteStateOnStop: deleteStateOnStop === undefined ? undefined : this.flag(deleteStateOnStop, `${path}.deleteStateOnStop`),
+      scope: scope === undefined ? undefined : this.scope(scope, `${path}.scope`),
       // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
       store: undefined as Promise<StateStore> | null | undefined,
     };
@@ -130,13 +133,21 @@ export class SpecReader {
       deleteStateOnStop: this.flag(read.deleteStateOnStop, `${path}.deleteStateOnStop`),
       stateVersion: this.count(read.stateVersion, `${path}.stateVersion`, 1),
       redact: this.keys(read.redact, `${path}.redact`),
+      scope: this.scope(read.scope, `${path}.scope`),
     } as GenServerOptions;
   }
 
-  /** `start` options as plain data: a getter or Proxy trap that throws names the option. */
+  /**
+   * `start` options as plain data: a getter or Proxy trap that throws names the option. The
+   * options it shares with a child spec are checked by `processOptions`; `node` here.
+   */
   startOptions(options: unknown, path: string): StartOptions {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError(path, options, 'an object with at least a name: { name }');
-    return snapshot(options as StartOptions, START_OPTION_KEYS, path) as StartOptions;
+    const read = snapshot(options as StartOptions, START_OPTION_KEYS, path) as StartOptions;
+    if (read.node !== undefined && (typeof read.node !== 'string' || read.node.length === 0)) {
+      throw new InvalidOptionError(`${path}.node`, read.node, "'any' or the name of a node (a non-empty string)");
+    }
+    return read;
   }
 
   /** A store spec (module, supervisor or process option), checked before any process needs it. */
@@ -157,6 +168,12 @@ export class SpecReader {
       }
     }
     throw this.error(path, `a checkpoint policy is 'every-message', 'manual', { everyN } or { intervalMs }, got ${describeValue(value)}`);
+  }
+
+  /** Where a clustered process runs: once in the cluster, or a copy on each node. */
+  private scope(value: unknown, path: string): ProcessScope | undefined {
+    if (value === undefined || SCOPES.includes(value as ProcessScope)) return value as ProcessScope | undefined;
+    throw new InvalidOptionError(path, value, "'cluster' or 'node'");
   }
 
   private keys(value: unknown, path: string): string[] | undefined {
@@ -234,8 +251,8 @@ export class SpecReader {
   }
 }
 
-const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop'] as const;
-const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop'] as const;
+const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope'] as const;
+const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node'] as const;
 
 /** The listed fields of an options object, each read once (a throwing read names its path); absent ones left out. */
 function snapshot<T extends object>(options: T, keys: readonly string[], path: string): Partial<T> {

@@ -1,14 +1,22 @@
+import { readClusterOptions } from '../cluster/cluster-options.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import { optionsOf } from './topology-source.js';
 import { readTopology } from './topology.loader.js';
 
 /**
- * Reads `options.topology`, if given, and lets the options given beside it win. A topology with
- * problems fails the boot (see `checkTopologyAtBoot`), where its unknown types join them.
+ * The module options every service reads. Reads `options.topology`, if given, and lets the options
+ * given beside it win, each as a whole (a `cluster` given in code replaces the topology's, it is not
+ * merged into it). A topology with problems fails the boot (see `checkTopologyAtBoot`), where its
+ * unknown types join them. `cluster` is checked here, once, and leaves with its defaults filled in.
  */
 export function resolveModuleOptions(options: GenServerModuleOptions): GenServerModuleOptions {
-  if (options.topology === undefined) return options;
   const { topology, ...given } = options;
+  const merged = topology === undefined ? options : withTopology(topology, given);
+  if (merged.cluster === undefined) return merged;
+  return { ...merged, cluster: readClusterOptions(merged.cluster, 'cluster') };
+}
+
+function withTopology(topology: string | Record<string, unknown>, given: GenServerModuleOptions): GenServerModuleOptions {
   const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
   return { ...optionsOf(readTopology(topology)), ...defined };
 }

@@ -1,6 +1,7 @@
+import type { ClusterOptions } from '../interfaces/cluster-options.interface.js';
 import type { CheckpointPolicy, StateStoreSpec } from '../interfaces/state-store.interface.js';
 import type { BackoffSpec, ChildSpec } from '../interfaces/supervision.interface.js';
-import type { DynamicSupervisorYaml, MailboxYaml, ProcessChildYaml, StateStoreYaml, SupervisorYaml } from './topology.schema.js';
+import type { ClusterYaml, DynamicSupervisorYaml, MailboxYaml, ProcessChildYaml, StateStoreYaml, SupervisorYaml } from './topology.schema.js';
 
 // Turns checked YAML (snake_case) into the options and specs of code (camelCase). Nothing here
 // validates: the reader calls these only on values the schema accepted.
@@ -32,6 +33,24 @@ export function processChild(spec: ProcessChildYaml): ChildSpec {
     checkpoint: toCheckpoint(spec.checkpoint),
     durableReplies: spec.durable_replies,
     deleteStateOnStop: spec.delete_state_on_stop,
+    scope: spec.scope,
+  });
+}
+
+/** `cluster` as written (its defaults are filled in where module options enter, as for code). */
+export function toCluster(spec: ClusterYaml | undefined): ClusterOptions | undefined {
+  if (!spec) return undefined;
+  return clean({
+    transport: spec.transport,
+    servers: spec.servers,
+    node: spec.node,
+    leaseTtlMs: spec.lease_ttl_ms,
+    prefix: spec.prefix,
+    tls: spec.tls && clean({ ca: spec.tls.ca, cert: spec.tls.cert, key: spec.tls.key }),
+    user: spec.user,
+    pass: spec.pass,
+    token: spec.token,
+    maxInFlight: spec.max_in_flight,
   });
 }
 

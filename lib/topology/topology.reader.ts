@@ -6,7 +6,8 @@ import { missingStorePackage } from '../state/state-stores.js';
 import type { ChildSpec, SupervisorSpec } from '../interfaces/supervision.interface.js';
 import { didYouMean } from './did-you-mean.js';
 import { keysAt } from './schema-keys.js';
-import { clean, mailboxBound, processChild, supervisorOptions, toStateStore } from './topology-options.js';
+import { pairingProblems } from '../cluster/cluster-options.js';
+import { clean, mailboxBound, processChild, supervisorOptions, toCluster, toStateStore } from './topology-options.js';
 import { formatPath, isWithin, type TopologyPath } from './topology-path.js';
 import { recordTypeLocation, type TopologyRead } from './topology-source.js';
 import { dynamicSupervisorSchema, genserverSchema, processChildSchema, supervisorSchema, supervisorWrapperSchema } from './topology.schema.js';
@@ -42,6 +43,7 @@ export class TopologyReader {
   read(section: unknown, base: TopologyPath): TopologyRead {
     const raw = this.mapping(section, base, 'the genserver section');
     const root = raw && this.level(genserverSchema, raw, base);
+    if (isMapping(raw?.cluster)) this.pairings(raw.cluster, [...base, 'cluster']);
     const supervision = raw?.supervision === undefined ? undefined : this.supervisor(raw.supervision, [...base, 'supervision']);
     const options: GenServerModuleOptions = !root ? {} : clean({
       callTimeout: root.call_timeout_ms,
@@ -51,6 +53,7 @@ export class TopologyReader {
       checkPayloads: root.check_payloads,
       onRootFailure: root.on_root_failure,
       stateStore: toStateStore(root.state_store),
+      cluster: toCluster(root.cluster),
       supervision,
     });
     return { source: this.source, options, problems: this.problems, types: this.types };
@@ -122,13 +125,19 @@ export class TopologyReader {
     for (const issue of result.error.issues) {
       const at = [...path, ...(issue.path as TopologyPath)];
       if (issue.code === 'unrecognized_keys') {
+        // A union offers the keys of all its mappings: one that belongs to another (`url` on an lmdb store) is no typo.
         const known = keysAt(schema, issue.path);
-        for (const key of issue.keys) this.problem([...at, key], messages.topologyUnknownKey(key, didYouMean(key, known)), true);
+        for (const key of issue.keys) this.problem([...at, key], messages.topologyUnknownKey(key, didYouMean(key, known.filter((k) => k !== key))), true);
       } else {
         this.problem(at, issue.message);
       }
     }
     return undefined;
+  }
+
+  /** What the cluster schema cannot say: keys that need or exclude one another (`pass` needs `user`). */
+  private pairings(cluster: Mapping, path: TopologyPath): void {
+    for (const { option, rule } of pairingProblems(cluster)) this.problem([...path, ...option.split('.')], messages.topologyRule(rule), true);
   }
 
   private mapping(value: unknown, path: TopologyPath, what: string): Mapping | undefined {

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { DURATION_RULE, isDuration } from '../common/duration.js';
 import { messages } from '../errors/messages.js';
+import {
+  isLeaseTtl,
+  isNatsName,
+  isNodeName,
+  isServerList,
+  isText,
+  LEASE_TTL_RULE,
+  NATS_NAME_RULE,
+  NODE_RULE,
+  SERVERS_RULE,
+} from '../cluster/cluster-options.js';
 
 // The YAML shape, snake_case as Civitas writes it. Structure (the `supervision` mapping, `children`
 // lists, a child's kind, nested `supervisor:`) is read by the topology reader itself, so that a
@@ -15,12 +26,37 @@ const count = (min: number) => z.number().int().min(min);
 const strategy = z.enum(['one_for_one', 'one_for_all', 'rest_for_one', 'ONE_FOR_ONE', 'ONE_FOR_ALL', 'REST_FOR_ONE']);
 const restart = z.enum(['permanent', 'transient', 'temporary']);
 const name = z.string().min(1);
+/** A value that must pass `check` (a rule shared with options given in code), refused in the words of `rule`. */
+const ruled = <T>(check: (value: unknown) => value is T, rule: string) =>
+  z.custom<T>(check, { error: (issue) => messages.topologyMust(rule, issue.input) });
+const servers = ruled(isServerList, SERVERS_RULE);
+const natsName = ruled(isNatsName, NATS_NAME_RULE);
+/** Credentials: never echoed back in a problem, and a hint when a plain ${VAR} typed them as a number. */
+const credential = z.custom<string>(isText, { error: () => messages.topologyTextOnly() });
 
 export const stateStoreSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('memory') }),
   z.strictObject({ type: z.literal('lmdb'), path: z.string().min(1) }),
   z.strictObject({ type: z.literal('redis'), url: z.string().min(1).optional(), key_prefix: z.string().optional() }),
+  z.strictObject({ type: z.literal('nats'), servers: servers.optional(), bucket: natsName.optional() }),
 ]);
+
+/**
+ * `cluster` (see `ClusterOptions`). Rules between keys (a `pass` needs a `user`…) are checked by the
+ * reader on the raw mapping, with `pairingProblems`, so they show beside any other problem.
+ */
+export const clusterSchema = z.strictObject({
+  transport: z.literal('nats'),
+  servers,
+  node: ruled(isNodeName, NODE_RULE).optional(),
+  lease_ttl_ms: ruled(isLeaseTtl, LEASE_TTL_RULE).optional(),
+  prefix: natsName.optional(),
+  tls: z.strictObject({ ca: name.optional(), cert: name.optional(), key: name.optional() }).optional(),
+  user: credential.optional(),
+  pass: credential.optional(),
+  token: credential.optional(),
+  max_in_flight: count(1).optional(),
+});
 
 const checkpoint = z.union([
   z.enum(['every-message', 'manual']),
@@ -82,6 +118,7 @@ export const processChildSchema = z.strictObject({
   checkpoint: checkpoint.optional(),
   durable_replies: z.boolean().optional(),
   delete_state_on_stop: z.boolean().optional(),
+  scope: z.enum(['cluster', 'node']).optional(),
 });
 
 export const genserverSchema = z.strictObject({
@@ -93,6 +130,7 @@ export const genserverSchema = z.strictObject({
   on_root_failure: z.enum(['shutdown', 'keep']).optional(),
   supervision: z.unknown().optional(),
   state_store: stateStoreSchema.optional(),
+  cluster: clusterSchema.optional(),
 });
 
 export type GenServerYaml = z.infer<typeof genserverSchema>;
@@ -100,4 +138,5 @@ export type SupervisorYaml = z.infer<typeof supervisorSchema>;
 export type DynamicSupervisorYaml = z.infer<typeof dynamicSupervisorSchema>;
 export type ProcessChildYaml = z.infer<typeof processChildSchema>;
 export type StateStoreYaml = z.infer<typeof stateStoreSchema>;
+export type ClusterYaml = z.infer<typeof clusterSchema>;
 export type MailboxYaml = Pick<ProcessChildYaml, 'max_mailbox' | 'mailbox'>;

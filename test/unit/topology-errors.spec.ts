@@ -182,6 +182,10 @@ describe('unknown keys: did you mean', () => {
     ]);
   });
 
+  it('does not suggest a key of another kind of store as the fix of itself', () => {
+    expect(messages(lines('genserver:', '  state_store: { type: lmdb, path: /tmp/x, url: redis://r }'))).toEqual(['genserver.state_store.url: unknown key "url"']);
+  });
+
   it('suggests nothing for a key close to none', () => {
     expect(messages(lines('genserver:', '  colour: blue'))).toEqual(['genserver.colour: unknown key "colour"']);
   });
