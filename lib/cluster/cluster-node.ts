@@ -5,6 +5,7 @@ import { isCasConflict, kvKey } from '../common/kv-key.js';
 import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { GenServerEvent } from '../process/process-events.js';
+import { describeReason, type ExitReason } from '../process/exit-reason.js';
 import { ClusterMembership, type MembershipListener } from './cluster-membership.js';
 import { ClusterRouter, type RouterHost } from './cluster-router.js';
 import { LeaseTable, type LeaseListener } from './lease-table.js';
@@ -24,6 +25,8 @@ export interface ClusterConfig {
 /** What the node needs from the runtime around it. */
 export interface ClusterHost extends RouterHost {
   emit(event: GenServerEvent): void;
+  /** A process another node ran went down there, or its node was lost (`noconnection`). */
+  remoteDown(name: string, reason: string): void;
 }
 
 /** A live node of `runtime.nodes()`. */
@@ -43,6 +46,8 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   readonly router: ClusterRouter;
   private readonly activations = new Map<string, NameActivation>();
   private readonly standbys = new Set<NameActivation>();
+  /** Names of other nodes' processes that processes here monitor: the node last known to run each, and the DOWN subscription. */
+  private readonly watched = new Map<string, { node: string | undefined; subscription: Subscription }>();
   private readonly leases: LeaseTable;
   private readonly membership: ClusterMembership;
   private readonly directory: OwnerDirectory;
@@ -160,6 +165,44 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     await this.nc.drain().catch(() => this.nc.close());
   }
 
+  // ---- monitors across nodes ----
+
+  /** A process here monitors `name`, run by another node: its DOWN comes over NATS, or `noconnection`. */
+  watchRemote(name: string): void {
+    const known = this.watched.get(name);
+    const node = this.whereis(name)?.node;
+    if (known) {
+      known.node ??= node;
+      return;
+    }
+    const subscription = this.nc.subscribe(this.downSubject(name), {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        this.unwatch(name);
+        this.host.remoteDown(name, msg.string());
+      },
+    });
+    this.watched.set(name, { node, subscription });
+  }
+
+  /** A cluster-wide process of this node went down: monitors on other nodes are told. */
+  publishDown(name: string, reason: ExitReason): void {
+    try {
+      this.nc.publish(this.downSubject(name), describeReason(reason));
+    } catch {
+      // closed: the watchers' nodes see this node go down instead (noconnection)
+    }
+  }
+
+  private downSubject(name: string): string {
+    return `${this.config.prefix}.down.${kvKey(name)}`;
+  }
+
+  private unwatch(name: string): void {
+    this.watched.get(name)?.subscription.unsubscribe();
+    this.watched.delete(name);
+  }
+
   // ---- ActivationHost ----
 
   claim(name: string, type: string): Promise<number | undefined> {
@@ -214,6 +257,11 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     if (node === this.self) return;
     this.router.nodeDown(node);
     this.host.emit({ type: 'node-down', name: node, node, at: Date.now() });
+    for (const [name, watch] of this.watched) {
+      if (watch.node !== node) continue;
+      this.unwatch(name);
+      this.host.remoteDown(name, 'noconnection');
+    }
     this.claimSoon();
   }
 

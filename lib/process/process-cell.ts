@@ -140,6 +140,11 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     return this.current !== null || this.mailbox.length > 0;
   }
 
+  /** Whether it is one activation cluster-wide (its name is claimed), not a process of this node only. */
+  get clustered(): boolean {
+    return this.activation !== null;
+  }
+
   /** Whether messages to its name are handled on this node: a local process, or a live claim. */
   get servesHere(): boolean {
     return this.activation === null || this.activation.valid;

@@ -18,7 +18,7 @@ import type { GenServerModuleOptions } from '../interfaces/genserver-module-opti
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { From } from '../process/from.js';
 import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
-import type { Caller, Outbox, ProcessPorts } from '../process/process-ports.js';
+import type { Caller, MonitorRegistry, Outbox, ProcessPorts } from '../process/process-ports.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { SpecReader } from '../supervisor/spec-reader.js';
 import { Telemetry } from '../telemetry/telemetry.js';
@@ -33,10 +33,9 @@ import { describeNonPlainData } from './plain-data.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { checkProcessName } from './process-name.js';
-import type { ClusterNode } from '../cluster/cluster-node.js';
+import type { ClusterHost, ClusterNode } from '../cluster/cluster-node.js';
 import type { ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { natsConnectOptions } from '../cluster/nats-connect-options.js';
-import type { RouterHost } from '../cluster/cluster-router.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -67,15 +66,31 @@ export interface CellOverrides {
  * it hands them: an outbox and a monitor registry.
  */
 @Injectable()
-export class GenServerKernel implements ProcessPorts, Outbox, RouterHost {
+export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   private readonly registry = new ProcessRegistry();
   readonly calls = new PendingCalls();
   readonly drainBudget: number;
   readonly outbox: Outbox = this;
-  readonly monitors = new MonitorTable(
-    (name) => this.registry.has(name),
+  private readonly monitorTable = new MonitorTable(
+    (name) => this.registry.get(name)?.servesHere === true || this.cluster?.whereis(name) !== undefined,
     (watcher, incarnation, message) => this.info(watcher, message, incarnation),
   );
+  /**
+   * Monitors: in a cluster, a monitor of a process another node runs also fires when that process
+   * goes down there, or with `noconnection` when its node is lost.
+   */
+  readonly monitors: MonitorRegistry = {
+    monitor: (watcher, incarnation, watched) => {
+      const ref = this.monitorTable.monitor(watcher, incarnation, watched);
+      if (this.cluster !== null && this.registry.get(watched)?.servesHere !== true) this.cluster.watchRemote(watched);
+      return ref;
+    },
+    demonitor: (watcher, ref) => this.monitorTable.demonitor(watcher, ref),
+    down: (name, reason) => {
+      this.monitorTable.down(name, reason);
+      if (this.cluster !== null && this.registry.get(name)?.clustered === true) this.cluster.publishDown(name, reason);
+    },
+  };
   private router: Router;
   /** This app as a node of a cluster, once it has joined one. */
   cluster: ClusterNode | null = null;
@@ -168,6 +183,13 @@ export class GenServerKernel implements ProcessPorts, Outbox, RouterHost {
     if (cluster === null) return;
     await cluster.close();
     this.router = new LocalRouter(this.registry, this.calls);
+  }
+
+  // ---- ClusterHost ----
+
+  /** A process another node ran went down there (or its node was lost: `noconnection`). */
+  remoteDown(name: string, reason: string): void {
+    this.monitorTable.down(name, reason);
   }
 
   // ---- RouterHost ----

@@ -5,6 +5,7 @@ import {
   GenServerProcess,
   HandleCall,
   HandleCast,
+  HandleInfo,
   InvalidPayloadError,
   MailboxFullError,
   NoSuchProcessError,
@@ -53,7 +54,27 @@ class Counter extends GenServerProcess<{ n: number; seen: string[] }> {
 }
 
 @GenServer()
+class Watcher extends GenServerProcess<{ downs: { name: string; reason: string }[] }> {
+  override init() {
+    this.state = { downs: [] };
+  }
+  @HandleCall('watch') watch(msg: { type: 'watch'; target: string }) {
+    this.monitor(msg.target);
+    return true;
+  }
+  @HandleInfo('DOWN') down(msg: { name: string; reason: string }) {
+    this.state.downs.push({ name: msg.name, reason: msg.reason });
+  }
+  @HandleCall('downs') downs() {
+    return this.state.downs;
+  }
+}
+
+@GenServer()
 class Relay extends GenServerProcess {
+  @HandleCall('crash') crash() {
+    throw new Error('relay broke');
+  }
   @HandleCall('back') back(msg: { type: 'back'; target: string }) {
     return this.call(msg.target, { type: 'get' }).catch((error: Error) => ({ error: error.name, chain: (error as CallCycleError).chain }));
   }
@@ -89,7 +110,7 @@ describe('cluster routing (three apps on one nats-server)', () => {
   async function cluster(count: number, options: GenServerModuleOptions = {}): Promise<TestApp[]> {
     const p = `t${++prefix}`;
     for (let i = 0; i < count; i++) {
-      nodes.push(await bootApp([Counter, Relay], {
+      nodes.push(await bootApp([Counter, Relay, Watcher], {
         cluster: { transport: 'nats', servers: nats.url, node: `n${i}`, leaseTtlMs: TTL, prefix: p },
         supervision: { name: 'root', strategy: 'one_for_one', children: [{ name: 'counter', type: Counter }] },
         ...options,
@@ -182,6 +203,25 @@ describe('cluster routing (three apps on one nats-server)', () => {
     await expect(a!.runtime.call('counter', { type: 'ask', target: 'relay', then: 'whoami' })).resolves.toBe('counter');
     const cycle = await a!.runtime.call<{ error: string; chain: string[] }>('counter', { type: 'ask', target: 'relay', then: 'back' });
     expect(cycle).toEqual({ error: 'CallCycleError', chain: ['counter', 'relay', 'counter'] });
+  });
+
+  it('delivers DOWN to a monitor on another node when the process crashes or stops there', async () => {
+    const [a, b] = await cluster(2);
+    await a!.runtime.start(Watcher, { name: 'watcher' });
+    await b!.runtime.start(Relay, { name: 'relay', restart: 'permanent' });
+    await sleep(50); // the lease bucket's news reaches node a
+    await a!.runtime.call('watcher', { type: 'watch', target: 'relay' });
+    await expect(a!.runtime.call('relay', { type: 'crash' })).rejects.toBeInstanceOf(ProcessCrashedError);
+    await a!.runtime.call('watcher', { type: 'watch', target: 'relay' });
+    await b!.runtime.stop('relay');
+    await sleep(100);
+    await a!.runtime.call('watcher', { type: 'watch', target: 'nobody' });
+    const downs = await a!.runtime.call<{ name: string; reason: string }[]>('watcher', { type: 'downs' });
+    expect(downs).toEqual([
+      { name: 'relay', reason: 'relay broke' },
+      { name: 'relay', reason: 'normal' },
+      { name: 'nobody', reason: 'noproc' },
+    ]);
   });
 
   it('hands a name over at once when its node leaves, restored from the shared store', async () => {
