@@ -77,6 +77,7 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   static async join(config: ClusterConfig, host: ClusterHost): Promise<ClusterNode> {
     const { connect, createInbox } = await import('@nats-io/transport-node');
     const { Kvm } = await import('@nats-io/kv');
+    const { jetstream } = await import('@nats-io/jetstream');
     let nc: NatsConnection;
     try {
       nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...config.connection, name: `genserver ${config.node}` });
@@ -84,7 +85,9 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
       throw new GenServerError(`cluster node "${config.node}" could not connect to NATS at ${String(config.connection.servers)}: ${describeCause(error)}`, { cause: error });
     }
     try {
-      const kvm = new Kvm(nc);
+      // A lease operation that takes longer than a renewal period is no use: it fails and is retried
+      // (the client's default of 5 s would hold every renewal and claim up through a NATS outage).
+      const kvm = new Kvm(jetstream(nc, { timeout: Math.max(250, Math.floor(config.leaseTtlMs / 3)) }));
       const bucket = (name: string) =>
         kvm.create(name, { ttl: config.leaseTtlMs, history: 1 }).catch((error: unknown) => {
           throw new GenServerError(`cluster bucket "${name}" could not be opened (every node must use the same leaseTtlMs and prefix): ${describeCause(error)}`, { cause: error });

@@ -11,6 +11,8 @@ interface Lease {
   revision: number;
   /** Local time until which this node may serve the name: the lease's end, as this node can know it. */
   validUntil: number;
+  /** A renewal found another claim in the entry: it cannot be taken back. */
+  lost?: boolean;
 }
 
 /** What the table tells its owner. */
@@ -31,6 +33,12 @@ export interface LeaseListener {
  */
 export class LeaseTable {
   private readonly held = new Map<string, Lease>();
+  /**
+   * Leases this node was fenced from because renewals did not get through (a NATS outage), not
+   * because another node claimed them: while the entry is still this claim's, it can be taken back
+   * with compare-and-set on its revision, under the same epoch.
+   */
+  private readonly lapsed = new Map<string, Lease>();
   private timer: NodeJS.Timeout | null = null;
   private renewing: Promise<void> | null = null;
 
@@ -49,6 +57,20 @@ export class LeaseTable {
     const held = this.epochOf(name);
     if (held !== undefined) return held;
     const sentAt = this.now();
+    const lapsed = this.lapsed.get(name);
+    if (lapsed !== undefined) {
+      this.lapsed.delete(name);
+      try {
+        lapsed.revision = await this.kv.update(kvKey(name), leaseValue(this.node, lapsed.epoch, lapsed.type), lapsed.revision);
+        lapsed.validUntil = sentAt + this.ttlMs - this.marginMs;
+        this.held.set(name, lapsed);
+        this.schedule();
+        return lapsed.epoch;
+      } catch (error) {
+        if (!isCasConflict(error)) throw error;
+        // Someone else's claim, or the entry aged out: claim afresh below.
+      }
+    }
     let revision: number;
     try {
       revision = await this.kv.create(kvKey(name), leaseValue(this.node, undefined, type));
@@ -69,6 +91,7 @@ export class LeaseTable {
 
   /** Gives `name` up: deleted only if this node's claim is still the latest (compare-and-set). */
   async release(name: string): Promise<void> {
+    this.lapsed.delete(name);
     const lease = this.held.get(name);
     if (!lease) return;
     this.held.delete(name);
@@ -101,7 +124,10 @@ export class LeaseTable {
       lease.validUntil = sentAt + this.ttlMs - this.marginMs;
     } catch (error) {
       // Someone else's revision is there now: the lease is gone for good.
-      if (isCasConflict(error)) lease.validUntil = 0;
+      if (isCasConflict(error)) {
+        lease.validUntil = 0;
+        lease.lost = true;
+      }
       else Logger.warn(`lease of "${name}" not renewed: ${describeCause(error)}`, 'GenServerCluster');
     }
   }
@@ -111,6 +137,7 @@ export class LeaseTable {
     for (const [name, lease] of this.held) {
       if (now < lease.validUntil) continue;
       this.held.delete(name);
+      if (!lease.lost) this.lapsed.set(name, lease);
       this.listener.fenced(name, lease.epoch);
     }
   }

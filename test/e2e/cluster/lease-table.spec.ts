@@ -89,6 +89,36 @@ describe('LeaseTable (real nats-server with JetStream)', () => {
     expect(a!.fenced).toEqual([`session:1@${epoch}`]);
   });
 
+  it('takes back a lease it was fenced from by an outage under the same epoch, while no other node claimed it', async () => {
+    const nc = await connect({ servers: server.url });
+    connections.push(nc);
+    const kv = await new Kvm(nc).create(`leases-${++bucket}`, { ttl: TTL * 4, history: 1 });
+    // Renewals that cannot get through (a NATS outage as the table sees it): the real bucket, with
+    // its updates failing for a while.
+    let down = false;
+    const flaky = new Proxy(kv, {
+      get: (target, key) => (key === 'update' && down ? () => Promise.reject(new Error('TIMEOUT')) : Reflect.get(target, key, target)),
+    });
+    const fenced: string[] = [];
+    const table = new LeaseTable(flaky, 'node-0', TTL, { fenced: (n, epoch) => fenced.push(`${n}@${epoch}`) });
+    tables.push(table);
+    const epoch = (await table.claim('worker'))!;
+    down = true;
+    await sleep(TTL * 1.2);
+    await table.renewAll();
+    expect(fenced).toEqual([`worker@${epoch}`]);
+    expect(table.epochOf('worker')).toBeUndefined();
+    down = false;
+    // The entry (its max age is longer here) is still this claim's: compare-and-set takes it back.
+    await expect(table.claim('worker')).resolves.toBe(epoch);
+    expect(table.epochOf('worker')).toBe(epoch);
+    // Once someone else's write is there, only a fresh claim (a new epoch) could win.
+    await kv.put(kvKey('worker'), 'intruder');
+    await table.renewAll();
+    expect(table.epochOf('worker')).toBeUndefined();
+    await expect(table.claim('worker')).resolves.toBeUndefined();
+  });
+
   it('releases a name so that another node may claim it at once', async () => {
     const [a, b] = await nodes(2);
     await a!.table.claim('agent');
