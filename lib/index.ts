@@ -30,4 +30,7 @@ export type {
   FatalEvent,
   StuckEvent,
   StateCorruptEvent,
+  NodeEvent,
+  FencedEvent,
 } from './runtime/genserver-events.js';
+export type { ClusterNodeInfo } from './cluster/cluster-node.js';

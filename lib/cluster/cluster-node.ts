@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
-import type { ConnectionOptions, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { ConnectionOptions, Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isCasConflict, kvKey } from '../common/kv-key.js';
 import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -10,7 +10,13 @@ import { ClusterMembership, type MembershipListener } from './cluster-membership
 import { ClusterRouter, type RouterHost } from './cluster-router.js';
 import { LeaseTable, type LeaseListener } from './lease-table.js';
 import { NameActivation, type ActivationHost } from './name-activation.js';
-import { OwnerDirectory } from './owner-directory.js';
+import { OwnerDirectory, type Owner } from './owner-directory.js';
+import { SpecRegistry, type StartSpec } from './spec-registry.js';
+import { decodeAnswer, encodeAnswer } from './wire-codec.js';
+import { deserialize, serialize } from 'node:v8';
+import { AlreadyStartedError } from '../errors/already-started.error.js';
+import { NoSuchNodeError } from '../errors/no-such-node.error.js';
+import type { StartOptions } from '../interfaces/process-info.interface.js';
 
 /** How this node joins: what the module's `cluster` options resolve to. */
 export interface ClusterConfig {
@@ -24,6 +30,10 @@ export interface ClusterConfig {
 
 /** What the node needs from the runtime around it. */
 export interface ClusterHost extends RouterHost {
+  /** Starts a process on this node (a placement from another node, or a re-activation). */
+  startLocal(type: string, options: StartOptions): Promise<void>;
+  /** The app is closing: its processes stop because the node leaves, not for good. */
+  readonly leaving: boolean;
   emit(event: GenServerEvent): void;
   /** A process another node ran went down there, or its node was lost (`noconnection`). */
   remoteDown(name: string, reason: string): void;
@@ -51,6 +61,9 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   private readonly leases: LeaseTable;
   private readonly membership: ClusterMembership;
   private readonly directory: OwnerDirectory;
+  private readonly specs: SpecRegistry;
+  private control: Subscription | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
   private claimTimer: NodeJS.Timeout | null = null;
   private claiming: Promise<void> | null = null;
   private closed = false;
@@ -61,10 +74,12 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     private readonly host: ClusterHost,
     leases: KV,
     nodes: KV,
+    specs: KV,
     inbox: string,
   ) {
     this.leases = new LeaseTable(leases, config.node, config.leaseTtlMs, this);
-    this.directory = new OwnerDirectory(leases, config.leaseTtlMs, () => this.claimSoon());
+    this.specs = new SpecRegistry(specs);
+    this.directory = new OwnerDirectory(leases, config.leaseTtlMs, (name, owner) => this.released(name, owner));
     this.membership = new ClusterMembership(nodes, config.node, config.leaseTtlMs, () => this.activations.size - this.standbys.size, this);
     this.router = new ClusterRouter(nc, host, config.prefix, config.maxInFlight, inbox);
   }
@@ -94,8 +109,9 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
         });
       const leases = await bucket(`${config.prefix}-leases`);
       const nodes = await bucket(`${config.prefix}-nodes`);
+      const specs = await kvm.create(`${config.prefix}-specs`, { history: 1 });
       await claimNodeName(nodes, config.node, config.leaseTtlMs);
-      const node = new ClusterNode(nc, config, host, leases, nodes, createInbox(`${config.prefix}._INBOX`));
+      const node = new ClusterNode(nc, config, host, leases, nodes, specs, createInbox(`${config.prefix}._INBOX`));
       await node.open();
       return node;
     } catch (error) {
@@ -107,8 +123,13 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   private async open(): Promise<void> {
     await this.directory.open();
     await this.membership.open();
+    this.control = this.nc.subscribe(this.controlSubject(this.self), { callback: (error, msg) => (error === null ? void this.controlled(msg) : undefined) });
     this.claimTimer = setInterval(() => this.claimSoon(), Math.max(10, Math.floor(this.config.leaseTtlMs / 3)));
     this.claimTimer.unref();
+    // Dynamic processes whose node went while no other node was up to see it: looked for now and then.
+    this.sweepTimer = setInterval(() => void this.reactivateOrphans(), Math.max(100, this.config.leaseTtlMs * 3));
+    this.sweepTimer.unref();
+    void this.reactivateOrphans();
     void this.watchConnection();
   }
 
@@ -161,11 +182,81 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     if (this.closed) return;
     this.closed = true;
     if (this.claimTimer) clearInterval(this.claimTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.control?.unsubscribe();
     this.leases.close();
     this.directory.close();
     await this.membership.close();
     this.router.close();
     await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  // ---- placement and re-activation ----
+
+  /**
+   * Starts a process on another node (`runtime.start(…, { node })`): resolves when its `init` has run
+   * there; rejects with the error that node's start gave, or `NoSuchNodeError` when it is not live.
+   */
+  async startOn(node: string, type: string, options: StartOptions): Promise<void> {
+    if (!this.isLive(node)) throw new NoSuchNodeError(node, [...this.membership.nodes().keys()]);
+    let reply;
+    try {
+      reply = await this.nc.request(this.controlSubject(node), serialize({ type, options }), { timeout: 60_000 });
+    } catch (error) {
+      throw new NoSuchNodeError(node, [...this.membership.nodes().keys()].filter((live) => live !== node));
+    }
+    const answer = decodeAnswer(reply.data);
+    if (answer === undefined) throw new GenServerError(`node "${node}" gave an answer this node cannot read`);
+    if (!answer.ok) throw answer.value;
+  }
+
+  /** A dynamic cluster-wide process was started here: remember how, so another node can bring it back. */
+  async remember(name: string, spec: StartSpec): Promise<void> {
+    try {
+      await this.specs.put(name, spec);
+    } catch (error) {
+      Logger.warn(`"${name}" will not be started again on another node: its start options cannot be stored (${describeCause(error)})`, 'GenServerCluster');
+    }
+  }
+
+  private controlSubject(node: string): string {
+    return `${this.config.prefix}.n.${kvKey(node)}`;
+  }
+
+  private async controlled(msg: Msg): Promise<void> {
+    let answer: Uint8Array;
+    try {
+      const { type, options } = deserialize(msg.data) as StartSpec;
+      await this.host.startLocal(type, options);
+      answer = encodeAnswer(true, undefined);
+    } catch (error) {
+      answer = encodeAnswer(false, error);
+    }
+    msg.respond(answer);
+  }
+
+  /** A lease ended (its owner stopped it, left, or was lost): a standby may claim it; a dynamic one may come back. */
+  private released(name: string, owner: Owner): void {
+    this.claimSoon();
+    if (owner.node !== this.self) void this.reactivate(name);
+  }
+
+  /** Starts `name` here from its spec, if it has one and no node runs it; losing the claim to another node is fine. */
+  private async reactivate(name: string): Promise<void> {
+    if (this.closed || this.directory.ownerOf(name) !== undefined || this.activations.has(name)) return;
+    const spec = await this.specs.get(name).catch(() => undefined);
+    if (spec === undefined || this.closed) return;
+    try {
+      await this.host.startLocal(spec.type, spec.options);
+      Logger.log(`"${name}" started again on node "${this.self}" (the node that ran it is gone)`, 'GenServerCluster');
+    } catch (error) {
+      if (!(error instanceof AlreadyStartedError)) Logger.warn(`"${name}" could not be started again here: ${describeCause(error)}`, 'GenServerCluster');
+    }
+  }
+
+  private async reactivateOrphans(): Promise<void> {
+    const names = await this.specs.names().catch(() => [] as string[]);
+    for (const name of names) await this.reactivate(name);
   }
 
   // ---- monitors across nodes ----
@@ -216,8 +307,10 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     return this.leases.epochOf(name);
   }
 
-  release(name: string): Promise<void> {
-    return this.leases.release(name);
+  async release(name: string): Promise<void> {
+    // Stopped for good (not because this node leaves): it must not come back elsewhere.
+    if (this.leases.epochOf(name) !== undefined && !this.host.leaving) await this.specs.delete(name).catch(() => undefined);
+    await this.leases.release(name);
   }
 
   async serve(name: string): Promise<Subscription> {

@@ -21,3 +21,4 @@ export * from './invalid-option.error.js';
 export * from './supervisor-unavailable.error.js';
 export * from './stale-epoch.error.js';
 export { describeValue, describeCause } from './describe-value.js';
+export * from './no-such-node.error.js';

@@ -36,6 +36,8 @@ export const messages = {
     `process "${process}": ${what} did not finish within shutdownMs (${ms} ms); the instance is abandoned`,
   maxChildren: (supervisor: string, max: number) =>
     `dynamic supervisor "${supervisor}" already has its maximum of ${max} children`,
+  noSuchNode: (node: string, live: readonly string[]) =>
+    live.length === 0 ? `start on node "${node}": this app is not part of a cluster` : `no live node is named "${node}"; live nodes: ${live.join(', ')}`,
   noSuchSupervisor: (supervisor: string, known: readonly string[]) =>
     `no supervisor is named "${supervisor}"; supervisors: ${known.join(', ')}`,
   rootFailed: (root: string, reason: string) =>

@@ -14,6 +14,7 @@ import { messages } from '../errors/messages.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
 import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
+import type { StartOptions } from '../interfaces/process-info.interface.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { From } from '../process/from.js';
@@ -186,6 +187,15 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   }
 
   // ---- ClusterHost ----
+
+  /** Set while the app closes: processes stop because this node leaves, not for good. */
+  leaving = false;
+  /** How a process is started on this node by another one (set by the supervision tree). */
+  starter: ((type: string, options: StartOptions) => Promise<void>) | null = null;
+
+  startLocal(type: string, options: StartOptions): Promise<void> {
+    return this.starter === null ? Promise.reject(new GenServerError('this node has no supervision tree yet')) : this.starter(type, options);
+  }
 
   /** A process another node ran went down there (or its node was lost: `noconnection`). */
   remoteDown(name: string, reason: string): void {

@@ -34,6 +34,7 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.kernel.leaving = true;
     await this.tree.shutdown('shutdown');
     await this.kernel.leaveCluster();
     await this.tree.closeStores();

@@ -7,6 +7,7 @@ import { GenServerError } from '../errors/genserver.error.js';
 import { messages } from '../errors/messages.js';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { NoSuchSupervisorError } from '../errors/no-such-supervisor.error.js';
+import { NoSuchNodeError } from '../errors/no-such-node.error.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { describeReason, type ExitReason } from '../process/exit-reason.js';
@@ -48,6 +49,7 @@ export class SupervisionTree implements SupervisorHost {
   ) {
     this.clock = options.clock ?? systemClock;
     this.reader = new SpecReader();
+    kernel.starter = (type, options) => this.startProcess(type, options);
   }
 
   /** The tree's spec: the module's `supervision`, or a `one_for_one` root named `root`. */
@@ -93,10 +95,16 @@ export class SupervisionTree implements SupervisorHost {
   startProcess(type: unknown, given: StartOptions): Promise<void> {
     let supervisor: SupervisorNode;
     let cell: ProcessCell;
+    let options: StartOptions;
     try {
-      const options = this.reader.startOptions(given, 'start options');
+      options = this.reader.startOptions(given, 'start options');
       checkProcessName(options.name);
       const resolved = this.kernel.resolveType(type);
+      const placed = this.placement(options.node);
+      if (placed !== undefined) {
+        const { node: _, ...rest } = options;
+        return this.kernel.cluster!.startOn(placed, resolved.typeName, rest);
+      }
       supervisor = this.supervisorFor(options.supervisor);
       if (this.supervisors.has(options.name)) throw new AlreadyStartedError(options.name);
       supervisor.ensureRoom();
@@ -108,7 +116,26 @@ export class SupervisionTree implements SupervisorHost {
     } catch (error) {
       return Promise.reject(error);
     }
-    return supervisor.startChild(cell);
+    const started = supervisor.startChild(cell);
+    const cluster = this.kernel.cluster;
+    if (cluster === null || !cell.clustered || cell.restartType === 'temporary') return started;
+    // Brought back on another node if this one is lost: its spec is stored before `start` resolves.
+    const { node: _, ...spec } = options;
+    return started.then(() => cluster.remember(cell.name, { type: cell.type.typeName, options: { ...spec, supervisor: supervisor.name } }));
+  }
+
+  /**
+   * The node a start goes to when it is not this one: `'any'` is the least loaded live node, a name
+   * must be a live node; `undefined` to start here.
+   */
+  private placement(node: string | undefined): string | undefined {
+    if (node === undefined) return undefined;
+    const cluster = this.kernel.cluster;
+    if (cluster === null) throw new NoSuchNodeError(node, []);
+    const target = node === 'any' ? cluster.leastLoaded() : node;
+    if (target === cluster.self) return undefined;
+    if (!cluster.isLive(target)) throw new NoSuchNodeError(target, cluster.nodes().map((info) => info.node));
+    return target;
   }
 
   /** Stops a process, or a supervisor with its subtree, for good. */

@@ -224,6 +224,44 @@ describe('cluster routing (three apps on one nats-server)', () => {
     ]);
   });
 
+  it('places a start on a named node or on the least loaded one; a node that is not live is a NoSuchNodeError', async () => {
+    const [a, b, c] = await cluster(3);
+    await a!.runtime.start(Relay, { name: 'placed', node: 'n2' });
+    expect(a!.runtime.whereis('placed')).toMatchObject({ node: 'n2' });
+    await expect(c!.runtime.call('placed', { type: 'whoami' })).resolves.toBeNull();
+    await expect(b!.runtime.start('Relay', { name: 'placed', node: 'n1' })).rejects.toBeInstanceOf(AlreadyStartedError);
+    await expect(a!.runtime.start(Relay, { name: 'nowhere', node: 'n9' })).rejects.toMatchObject({ name: 'NoSuchNodeError', node: 'n9' });
+    await sleep(TTL / 2); // a heartbeat tells the others what each node runs
+    await a!.runtime.start(Relay, { name: 'anywhere', node: 'any' });
+    expect(a!.runtime.whereis('anywhere')!.node).toBe('n1'); // n0 runs counter, n2 runs placed
+  });
+
+  it('runs a scope: node process once per node, reached locally', async () => {
+    const all = await cluster(2);
+    for (const node of all) await node.runtime.start(Relay, { name: 'local-cache', scope: 'node' });
+    expect(all.map((node) => node.runtime.whereis('local-cache')?.node)).toEqual(['n0', 'n1']);
+    await expect(all[1]!.runtime.start(Relay, { name: 'local-cache', scope: 'node' })).rejects.toBeInstanceOf(AlreadyStartedError);
+  });
+
+  it('starts a dynamic process again on a surviving node when its node leaves, unless it was stopped for good or is temporary', async () => {
+    const [a, b, c] = await cluster(3, { stateStore: { type: 'nats', servers: nats.url, bucket: `state${prefix + 1}` } });
+    await b!.runtime.start(Relay, { name: 'durable', restart: 'permanent' });
+    await b!.runtime.start(Relay, { name: 'once', restart: 'temporary' });
+    await b!.runtime.start(Relay, { name: 'done', restart: 'permanent' });
+    await b!.runtime.stop('done');
+    await b!.close();
+    const started = Date.now();
+    let where: string | undefined;
+    while (where === undefined && Date.now() - started < 5000) {
+      where = await a!.runtime.call('durable', { type: 'whoami' }).then(() => a!.runtime.whereis('durable')?.node, () => undefined);
+      if (where === undefined) await sleep(20);
+    }
+    expect(['n0', 'n2']).toContain(where);
+    await sleep(TTL * 3.5); // one sweep for orphans later, still nothing else came back
+    await expect(c!.runtime.call('once', { type: 'whoami' })).rejects.toBeInstanceOf(NoSuchProcessError);
+    await expect(c!.runtime.call('done', { type: 'whoami' })).rejects.toBeInstanceOf(NoSuchProcessError);
+  });
+
   it('hands a name over at once when its node leaves, restored from the shared store', async () => {
     const [a, b] = await cluster(2, { stateStore: { type: 'nats', servers: nats.url, bucket: `state${prefix + 1}` } });
     for (let i = 0; i < 5; i++) await b!.runtime.call('counter', { type: 'inc' });
