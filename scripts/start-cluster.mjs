@@ -203,6 +203,7 @@ async function main() {
 }
 
 main().catch((error) => {
+  if (stopping) return; // an instance stopped by Ctrl-C before it listened: nothing went wrong
   process.stderr.write(`[cluster] ${error.message}\n`);
   void shutdown(1);
 });
