@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
 import { GenServerRuntime, type ProcessStatus } from 'nestjs-genserver';
 import { GenServerExceptionFilter } from './genserver-exception.filter.js';
+import { NodeName } from './node-name.service.js';
 import type { AcquireReply } from './rate-limiter.genserver.js';
 import type { CacheReply } from './ttl-cache.genserver.js';
 import type { WorkReply } from './worker-agent.genserver.js';
@@ -8,12 +9,17 @@ import type { WorkReply } from './worker-agent.genserver.js';
 @Controller()
 @UseFilters(GenServerExceptionFilter)
 export class AppController {
-  constructor(private readonly runtime: GenServerRuntime) {}
+  constructor(
+    private readonly runtime: GenServerRuntime,
+    private readonly node: NodeName,
+  ) {}
 
+  /** In a cluster, the reply names the node that runs the rate limiter and the one that took the request. */
   @Post('acquire')
   @HttpCode(200)
-  acquire(): Promise<AcquireReply> {
-    return this.runtime.call('rate_limiter', { type: 'acquire' });
+  async acquire(): Promise<AcquireReply & { httpNode?: string }> {
+    const reply = await this.runtime.call<AcquireReply>('rate_limiter', { type: 'acquire' });
+    return this.node.value === undefined ? reply : { ...reply, httpNode: this.node.value };
   }
 
   @Get('cache/:key')

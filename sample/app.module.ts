@@ -4,25 +4,38 @@ import { fileURLToPath } from 'node:url';
 import { GenServerModule, topology, type GenServerModuleOptions } from 'nestjs-genserver';
 import { AppController } from './app.controller.js';
 import { Clock } from './clock.service.js';
+import { ClusterController } from './cluster.controller.js';
+import { NodeName } from './node-name.service.js';
 import { RateLimiter } from './rate-limiter.genserver.js';
 import { SessionAgent } from './session-agent.genserver.js';
 import { SessionsController } from './sessions.controller.js';
 import { TtlCache } from './ttl-cache.genserver.js';
 import { WorkerAgent } from './worker-agent.genserver.js';
 
-/** The supervision tree and limits live in config/topology.yaml; TOPOLOGY_PATH points elsewhere. */
-const topologyPath = process.env.TOPOLOGY_PATH ?? fileURLToPath(new URL('./config/topology.yaml', import.meta.url));
+const configFile = (name: string) => fileURLToPath(new URL(`./config/${name}`, import.meta.url));
+
+/**
+ * The supervision tree and limits live in config/topology.yaml (TOPOLOGY_PATH points elsewhere).
+ * With NATS_URL set, the `cluster` section of config/cluster.yaml (CLUSTER_PATH) joins them: the
+ * instance becomes a node of a cluster on that NATS server. Without it, nothing of NATS is loaded.
+ */
+function genserverConfig(): { genserver: GenServerModuleOptions } {
+  const { genserver } = topology(process.env.TOPOLOGY_PATH ?? configFile('topology.yaml'))();
+  if (!process.env.NATS_URL) return { genserver };
+  const cluster = topology(process.env.CLUSTER_PATH ?? configFile('cluster.yaml'))().genserver;
+  return { genserver: { ...genserver, ...cluster } };
+}
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ load: [topology(topologyPath)] }),
+    ConfigModule.forRoot({ load: [genserverConfig] }),
     GenServerModule.forRootAsync({
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: (config: ConfigService) => config.getOrThrow<GenServerModuleOptions>('genserver'),
     }),
   ],
-  providers: [Clock, RateLimiter, TtlCache, WorkerAgent, SessionAgent],
-  controllers: [AppController, SessionsController],
+  providers: [Clock, NodeName, RateLimiter, TtlCache, WorkerAgent, SessionAgent],
+  controllers: [AppController, SessionsController, ClusterController],
 })
 export class AppModule {}
