@@ -5,6 +5,7 @@ import type { GenServerError } from '../errors/genserver.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
+import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { GenServerError as BaseError } from '../errors/genserver.error.js';
 import { MessageEnvelope, type Envelope } from '../process/envelope.js';
 import type { From } from '../process/from.js';
@@ -189,7 +190,7 @@ export class ClusterRouter implements Router {
     if (flight === undefined) return; // answered, failed or swept already
     this.inFlight.delete(ref);
     const calls = this.host.calls;
-    if (msg.headers?.code === NO_RESPONDERS) calls.reject(flight.call, new NoSuchProcessError(flight.call.to));
+    if (msg.headers?.code === NO_RESPONDERS) calls.reject(flight.call, this.unreachable(flight.call.to));
     else {
       const answer = decodeAnswer(msg.data);
       if (answer === undefined) calls.reject(flight.call, new ProcessCrashedError(flight.call.to, flight.type, 'an answer this node cannot read'));
@@ -197,6 +198,15 @@ export class ClusterRouter implements Router {
       else calls.reject(flight.call, answer.value);
     }
     this.pump();
+  }
+
+  /**
+   * No node serves the name: unknown (`NoSuchProcessError`), or known but between owners — its node
+   * is gone and its lease not ended yet — which a caller should retry (`ProcessStoppedError`).
+   */
+  private unreachable(name: string): GenServerError {
+    const known = this.host.lookup(name) !== undefined || this.host.ownerNode(name) !== undefined;
+    return known ? new ProcessStoppedError(name, 'failing over: the node that ran it is gone, another node takes it over when its lease ends') : new NoSuchProcessError(name);
   }
 
   private sweep(): void {

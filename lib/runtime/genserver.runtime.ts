@@ -97,6 +97,11 @@ export class GenServerRuntime {
     return owner ? { name, type: cell?.type.typeName ?? owner.type ?? 'unknown', incarnation: 0, node: owner.node, epoch: owner.epoch } : undefined;
   }
 
+  /** In a cluster: this node's name (`cluster.node`); `undefined` without a cluster. */
+  get node(): string | undefined {
+    return this.kernel.node;
+  }
+
   /** In a cluster: the live nodes, this one first, with the cluster-wide processes each runs; `[]` without one. */
   nodes(): ClusterNodeInfo[] {
     return this.kernel.cluster?.nodes() ?? [];

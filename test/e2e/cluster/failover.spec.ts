@@ -67,6 +67,8 @@ async function ownerOf(nodes: TestNode[]): Promise<{ node: string; epoch: number
  */
 function writer(entry: () => TestNode | undefined) {
   const acked: string[] = [];
+  /** What refused calls failed with, by error class. */
+  const errors = new Map<string, number>();
   let attempts = 0;
   let running = true;
   const done = (async () => {
@@ -79,11 +81,15 @@ function writer(entry: () => TestNode | undefined) {
       const op = `op-${attempts++}`;
       const answer = await node.ask<{ n: number }>('call', { name: 'counter', payload: { type: 'inc', op }, timeout: 1500 }).catch(() => undefined);
       if (answer?.ok) acked.push(op);
-      else await sleep(10);
+      else {
+        if (answer) errors.set(answer.error.name, (errors.get(answer.error.name) ?? 0) + 1);
+        await sleep(10);
+      }
     }
   })();
   return {
     acked,
+    errors,
     get attempts() {
       return attempts;
     },
@@ -153,6 +159,9 @@ describe('failover across OS processes (nats-server, redis-server, three Nest ap
     checkAccounted(state, write.acked, write.attempts);
     for (let i = 1; i < epochs.length; i++) expect(epochs[i]!).toBeGreaterThan(epochs[i - 1]!);
     expect(write.acked.length).toBeGreaterThan(50);
+    // Between owners a known name is unavailable (retry), never unknown.
+    expect(write.errors.get('ProcessStoppedError')).toBeGreaterThan(0);
+    expect(write.errors.has('NoSuchProcessError')).toBe(false);
     report('failover-kill', {
       seed: SEED,
       leaseTtlMs: TTL,
@@ -161,6 +170,7 @@ describe('failover across OS processes (nats-server, redis-server, three Nest ap
       attempts: write.attempts,
       acknowledged: write.acked.length,
       applied: state.ops.length,
+      refused: Object.fromEntries(write.errors),
     });
   }, 150_000);
 
