@@ -75,6 +75,10 @@ class Relay extends GenServerProcess {
   @HandleCall('crash') crash() {
     throw new Error('relay broke');
   }
+  @HandleCall('nap') async nap(msg: { type: 'nap'; n: number }) {
+    await sleep(5);
+    return msg.n;
+  }
   @HandleCall('back') back(msg: { type: 'back'; target: string }) {
     return this.call(msg.target, { type: 'get' }).catch((error: Error) => ({ error: error.name, chain: (error as CallCycleError).chain }));
   }
@@ -228,6 +232,7 @@ describe('cluster routing (three apps on one nats-server)', () => {
     const [a, b, c] = await cluster(3);
     await a!.runtime.start(Relay, { name: 'placed', node: 'n2' });
     expect(a!.runtime.whereis('placed')).toMatchObject({ node: 'n2' });
+    expect([a, b, c].map((node) => node!.runtime.node)).toEqual(['n0', 'n1', 'n2']);
     await expect(c!.runtime.call('placed', { type: 'whoami' })).resolves.toBeNull();
     await expect(b!.runtime.start('Relay', { name: 'placed', node: 'n1' })).rejects.toBeInstanceOf(AlreadyStartedError);
     await expect(a!.runtime.start(Relay, { name: 'nowhere', node: 'n9' })).rejects.toMatchObject({ name: 'NoSuchNodeError', node: 'n9' });
@@ -260,6 +265,29 @@ describe('cluster routing (three apps on one nats-server)', () => {
     await sleep(TTL * 3.5); // one sweep for orphans later, still nothing else came back
     await expect(c!.runtime.call('once', { type: 'whoami' })).rejects.toBeInstanceOf(NoSuchProcessError);
     await expect(c!.runtime.call('done', { type: 'whoami' })).rejects.toBeInstanceOf(NoSuchProcessError);
+  });
+
+  it('keeps at most maxInFlight remote calls in flight per node; the rest wait their turn, in order', async () => {
+    const [a, b] = await cluster(2, {});
+    await b!.close();
+    nodes.pop();
+    const bounded = await bootApp([Counter, Relay, Watcher], {
+      cluster: { transport: 'nats', servers: nats.url, node: 'nb', leaseTtlMs: TTL, prefix: `t${prefix}`, maxInFlight: 2 },
+      supervision: { name: 'root', strategy: 'one_for_one', children: [{ name: 'counter', type: Counter }] },
+    });
+    nodes.push(bounded);
+    await a!.runtime.start(Relay, { name: 'napper' });
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, a!.runtime.status('napper').mailbox)), 1);
+    const answers = await Promise.all([...Array(30).keys()].map((n) => bounded.runtime.call<number>('napper', { type: 'nap', n })));
+    clearInterval(sampler);
+    expect(answers).toEqual([...Array(30).keys()]);
+    // Two in flight: one being handled, at most one waiting in the owner's mailbox.
+    expect(most).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 20; i++) void bounded.runtime.cast('counter', { type: 'note', id: `b:${i}` });
+    await sleep(200);
+    const { seen } = await a!.runtime.call<{ seen: string[] }>('counter', { type: 'get' });
+    expect(seen).toEqual([...Array(20).keys()].map((i) => `b:${i}`));
   });
 
   it('hands a name over at once when its node leaves, restored from the shared store', async () => {
