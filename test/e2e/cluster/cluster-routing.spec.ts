@@ -135,6 +135,7 @@ describe('cluster routing (three apps on one nats-server)', () => {
     expect(a!.runtime.tree()!.children![0]).toMatchObject({ name: 'counter', status: 'running', node: 'n0' });
     expect(a!.runtime.nodes().map((n) => n.node)).toEqual(['n0', 'n1', 'n2']);
     expect(a!.runtime.nodes()[0]!.processes).toEqual(['counter']);
+    expect(a!.events.filter((e) => e.type === 'node-up').map((e) => (e as { node: string }).node).sort()).toEqual(['n1', 'n2']);
   });
 
   it('calls and casts by name from every node reach the one activation, casts in order per sender', async () => {
