@@ -102,6 +102,7 @@ export class ClusterRouter implements Router {
     }
     if (from.settled) return;
     from.settled = true;
+    from.owedIn?.delete(from);
     this.answer(from.replyTo, from.to, ok, value, undefined);
   }
 

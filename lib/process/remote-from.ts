@@ -6,6 +6,8 @@ import { From } from './from.js';
  */
 export class RemoteFrom extends From {
   settled = false;
+  /** The calls an incarnation owes an answer, when one deferred this call with `noReply()`. */
+  owedIn: Set<From> | null = null;
 
   constructor(
     ref: number,

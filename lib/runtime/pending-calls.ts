@@ -3,6 +3,7 @@ import { isInstance } from '../common/is-instance.js';
 import { CallTimeoutError } from '../errors/call-timeout.error.js';
 import type { Envelope } from '../process/envelope.js';
 import { From } from '../process/from.js';
+import { RemoteFrom } from '../process/remote-from.js';
 import type { Waiter } from '../process/process-ports.js';
 
 
@@ -167,6 +168,12 @@ export class PendingCalls {
    * remains there when it ends, in O(calls it owes).
    */
   defer(from: From, owed: Set<From>): void {
+    // A call from another node is owed as well: failed when the incarnation ends unanswered.
+    if (isInstance(from, RemoteFrom) && !from.settled) {
+      from.owedIn = owed;
+      owed.add(from);
+      return;
+    }
     if (!isInstance(from, PendingCall) || from.settled) return;
     from.owedIn = owed;
     owed.add(from);

@@ -11,6 +11,8 @@ import {
   NoSuchProcessError,
   ProcessCrashedError,
   UnhandledMessageError,
+  ProcessStoppedError,
+  noReply,
   type GenServerModuleOptions,
 } from 'nestjs-genserver';
 import { bootApp, gate, sleep, type TestApp } from '../../support/app.js';
@@ -74,6 +76,13 @@ class Watcher extends GenServerProcess<{ downs: { name: string; reason: string }
 class Relay extends GenServerProcess {
   @HandleCall('crash') crash() {
     throw new Error('relay broke');
+  }
+  @HandleCall('park') park() {
+    return noReply();
+  }
+  @HandleCall('quit') quit() {
+    this.stop('normal');
+    return 'bye';
   }
   @HandleCall('nap') async nap(msg: { type: 'nap'; n: number }) {
     await sleep(5);
@@ -289,6 +298,19 @@ describe('cluster routing (three apps on one nats-server)', () => {
     await sleep(200);
     const { seen } = await a!.runtime.call<{ seen: string[] }>('counter', { type: 'get' });
     expect(seen).toEqual([...Array(20).keys()].map((i) => `b:${i}`));
+  });
+
+  it('fails a call from another node that the process deferred and never answered when its incarnation ends', async () => {
+    const [a, b] = await cluster(2);
+    await a!.runtime.start(Relay, { name: 'parker' });
+    const parked = b!.runtime.call('parker', { type: 'park' }, { timeout: 20_000 }).catch((e: unknown) => e);
+    await sleep(50);
+    const started = Date.now();
+    await b!.runtime.call('parker', { type: 'quit' });
+    const error = await parked;
+    expect(error).toBeInstanceOf(ProcessStoppedError);
+    expect(error).toMatchObject({ process: 'parker' });
+    expect(Date.now() - started).toBeLessThan(2000); // answered when the incarnation ended, not at the timeout
   });
 
   it('hands a name over at once when its node leaves, restored from the shared store', async () => {
