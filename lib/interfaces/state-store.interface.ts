@@ -28,7 +28,11 @@ export interface StateStore {
    * `StaleEpochError` (atomically: a former owner can never overwrite a newer owner's state).
    */
   save(name: string, record: StateRecord): Promise<void>;
-  delete(name: string): Promise<void>;
+  /**
+   * Deletes the record. With `epoch` (a cluster-wide process), refused with `StaleEpochError` when a
+   * newer epoch is stored: a former owner cannot delete a newer owner's state either.
+   */
+  delete(name: string, epoch?: number): Promise<void>;
   /**
    * Raises the epoch stored for `name` to `epoch` (never lowers it), record or not: from then on a
    * save of an older epoch is refused. A new owner calls it before it loads the state, so a former

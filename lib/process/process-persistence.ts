@@ -157,7 +157,7 @@ export class ProcessState {
   async leave(deleteRecord: boolean): Promise<void> {
     await this.checkpointer.settled();
     if (!deleteRecord) return;
-    await (await this.checkpointer.store).delete(this.owner.name).catch((error: unknown) => {
+    await (await this.checkpointer.store).delete(this.owner.name, this.checkpointer.epoch).catch((error: unknown) => {
       Logger.error(`could not delete the stored state: ${describeCause(error)}`, stackOf(error), this.owner.name);
     });
   }

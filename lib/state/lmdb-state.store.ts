@@ -60,8 +60,18 @@ export class LmdbStateStore implements StateStore {
     await this.root.flushed;
   }
 
-  async delete(name: string): Promise<void> {
-    await this.records.remove(name);
+  async delete(name: string, epoch?: number): Promise<void> {
+    if (epoch === undefined) {
+      await this.records.remove(name);
+      return;
+    }
+    const refused = await this.root.transaction(() => {
+      const stored = this.epochs.get(name);
+      if (staleEpoch(epoch, stored)) return stored!;
+      void this.records.remove(name);
+      return undefined;
+    });
+    if (refused !== undefined) throw new StaleEpochError(name, epoch, refused);
   }
 
   async list(): Promise<string[]> {

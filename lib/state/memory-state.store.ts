@@ -26,7 +26,9 @@ export class MemoryStateStore implements StateStore {
     if (!((this.epochs.get(name) ?? -Infinity) >= epoch)) this.epochs.set(name, epoch);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, epoch?: number): Promise<void> {
+    const stored = this.epochs.get(name);
+    if (staleEpoch(epoch, stored)) throw new StaleEpochError(name, epoch!, stored!);
     this.records.delete(name);
   }
 

@@ -57,11 +57,13 @@ export class NatsStateStore implements StateStore {
     await this.write(name, encodeRecord(record), record.epoch);
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, epoch?: number): Promise<void> {
     const entry = await this.kv.get(kvKey(name));
-    const epoch = entry?.operation === 'PUT' ? epochOf(entry.string()) : undefined;
-    if (epoch === undefined) await this.kv.delete(kvKey(name));
-    else await this.write(name, JSON.stringify({ deleted: true, epoch }), epoch);
+    const stored = entry?.operation === 'PUT' ? epochOf(entry.string()) : undefined;
+    const kept = epoch ?? stored;
+    // `write` refuses an older epoch; the tombstone keeps the highest one.
+    if (kept === undefined) await this.kv.delete(kvKey(name));
+    else await this.write(name, JSON.stringify({ deleted: true, epoch: Math.max(kept, stored ?? kept) }), epoch ?? kept);
   }
 
   async fence(name: string, epoch: number): Promise<void> {

@@ -11,6 +11,13 @@ redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 return nil
 `;
+/** KEYS: record, epoch. ARGV: epoch. Deletes the record unless a higher epoch is stored; returns that epoch, or nil. */
+const DELETE_IF_NOT_STALE = `
+local stored = tonumber(redis.call('GET', KEYS[2]))
+if stored and stored > tonumber(ARGV[1]) then return stored end
+redis.call('DEL', KEYS[1])
+return nil
+`;
 /** KEYS: epoch. ARGV: epoch. Raises the stored epoch, never lowers it. */
 const RAISE_EPOCH = `
 local stored = tonumber(redis.call('GET', KEYS[1]))
@@ -69,8 +76,13 @@ export class RedisStateStore implements StateStore {
     await this.redis.eval(RAISE_EPOCH, 1, this.epochKey(name), String(epoch));
   }
 
-  async delete(name: string): Promise<void> {
-    await this.redis.del(this.key(name));
+  async delete(name: string, epoch?: number): Promise<void> {
+    if (epoch === undefined) {
+      await this.redis.del(this.key(name));
+      return;
+    }
+    const stored = (await this.redis.eval(DELETE_IF_NOT_STALE, 2, this.key(name), this.epochKey(name), String(epoch))) as number | null;
+    if (stored !== null) throw new StaleEpochError(name, epoch, Number(stored));
   }
 
   async list(): Promise<string[]> {

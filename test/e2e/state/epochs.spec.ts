@@ -80,6 +80,16 @@ describe.each(stores)('%s store', (_name, open) => {
     await s.save('fresh', record(2, 3));
   });
 
+  it('refuses a delete of an older epoch: a former owner cannot delete a newer owner\'s state', async () => {
+    const s = await store();
+    await s.save('ledger', record(4, 7));
+    await expect(s.delete('ledger', 5)).rejects.toMatchObject({ name: 'StaleEpochError', epoch: 5, storedEpoch: 7 });
+    await expect(s.load('ledger')).resolves.toMatchObject({ state: { n: 4 }, epoch: 7 });
+    await s.delete('ledger', 7);
+    await expect(s.load('ledger')).resolves.toBeUndefined();
+    await expect(s.save('ledger', record(5, 6))).rejects.toBeInstanceOf(StaleEpochError);
+  });
+
   it('decides writes issued at once by epoch, whatever order they land in', async () => {
     const s = await store();
     const results = await Promise.allSettled([s.save('race', record(1, 6)), s.save('race', record(2, 4))]);
