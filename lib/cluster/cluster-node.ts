@@ -3,11 +3,12 @@ import type { KV } from '@nats-io/kv';
 import type { ConnectionOptions, Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isCasConflict, kvKey } from '../common/kv-key.js';
 import { describeCause } from '../errors/describe-value.js';
+import { settleWithin } from '../process/settle-within.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { GenServerEvent } from '../process/process-events.js';
 import { describeReason, type ExitReason } from '../process/exit-reason.js';
 import { ClusterMembership, type MembershipListener } from './cluster-membership.js';
-import { ClusterRouter, type RouterHost } from './cluster-router.js';
+import { ClusterRouter, guarded, type RouterHost } from './cluster-router.js';
 import { LeaseTable, type LeaseListener } from './lease-table.js';
 import { NameActivation, type ActivationHost } from './name-activation.js';
 import { OwnerDirectory, type Owner } from './owner-directory.js';
@@ -16,6 +17,8 @@ import { decodeAnswer, encodeAnswer } from './wire-codec.js';
 import { deserialize, serialize } from 'node:v8';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 import { NoSuchNodeError } from '../errors/no-such-node.error.js';
+import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
+import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 
 /** How this node joins: what the module's `cluster` options resolve to. */
@@ -32,12 +35,17 @@ export interface ClusterConfig {
 export interface ClusterHost extends RouterHost {
   /** Starts a process on this node (a placement from another node, or a re-activation). */
   startLocal(type: string, options: StartOptions): Promise<void>;
+  /** Stops a process this node runs (asked by another node). */
+  stopLocal(name: string, reason: ExitReason): Promise<void>;
   /** The app is closing: its processes stop because the node leaves, not for good. */
   readonly leaving: boolean;
   emit(event: GenServerEvent): void;
   /** A process another node ran went down there, or its node was lost (`noconnection`). */
   remoteDown(name: string, reason: string): void;
 }
+
+/** What one node asks another to do. */
+type ControlRequest = { readonly op: 'start'; readonly type: string; readonly options: StartOptions } | { readonly op: 'stop'; readonly name: string; readonly reason: ExitReason };
 
 /** A live node of `runtime.nodes()`. */
 export interface ClusterNodeInfo {
@@ -123,7 +131,7 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   private async open(): Promise<void> {
     await this.directory.open();
     await this.membership.open();
-    this.control = this.nc.subscribe(this.controlSubject(this.self), { callback: (error, msg) => (error === null ? void this.controlled(msg) : undefined) });
+    this.control = this.nc.subscribe(this.controlSubject(this.self), { callback: guarded((msg) => void this.controlled(msg)) });
     this.claimTimer = setInterval(() => this.claimSoon(), Math.max(10, Math.floor(this.config.leaseTtlMs / 3)));
     this.claimTimer.unref();
     // Dynamic processes whose node went while no other node was up to see it: looked for now and then.
@@ -138,8 +146,8 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
   }
 
   /** The claim of a cluster-wide process's name on this node (one per process cell). */
-  activation(name: string, type: string): NameActivation {
-    const activation = new NameActivation(this, name, type);
+  activation(name: string, type: string, topology: boolean): NameActivation {
+    const activation = new NameActivation(this, name, type, topology);
     this.activations.set(name, activation);
     return activation;
   }
@@ -188,7 +196,9 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     this.directory.close();
     await this.membership.close();
     this.router.close();
-    await this.nc.drain().catch(() => this.nc.close());
+    // A connection that cannot drain (a server gone for good) is closed after a lease TTL at most.
+    const drained = this.nc.drain().catch(() => undefined);
+    if (!(await settleWithin(drained, this.config.leaseTtlMs))) await this.nc.close().catch(() => undefined);
   }
 
   // ---- placement and re-activation ----
@@ -198,10 +208,23 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
    * there; rejects with the error that node's start gave, or `NoSuchNodeError` when it is not live.
    */
   async startOn(node: string, type: string, options: StartOptions): Promise<void> {
+    const found = describeNonPlainDataDeep(options);
+    if (found !== undefined) throw new InvalidPayloadError(options.name, 'payload', undefined, `start options that can go to node "${node}" (${found})`);
+    await this.ask(node, { op: 'start', type, options }, Math.max(60_000, this.config.leaseTtlMs * 2));
+  }
+
+  /** Stops a process that another node runs (`runtime.stop` from any node): resolves once it has stopped there. */
+  async stopOn(node: string, name: string, reason: ExitReason): Promise<void> {
+    const found = describeNonPlainDataDeep(reason);
+    await this.ask(node, { op: 'stop', name, reason: found === undefined ? reason : describeReason(reason) }, 60_000);
+  }
+
+  private async ask(node: string, request: ControlRequest, timeoutMs: number): Promise<void> {
     if (!this.isLive(node)) throw new NoSuchNodeError(node, [...this.membership.nodes().keys()]);
+    const bytes = serialize(request);
     let reply;
     try {
-      reply = await this.nc.request(this.controlSubject(node), serialize({ type, options }), { timeout: 60_000 });
+      reply = await this.nc.request(this.controlSubject(node), bytes, { timeout: timeoutMs });
     } catch (error) {
       throw new NoSuchNodeError(node, [...this.membership.nodes().keys()].filter((live) => live !== node));
     }
@@ -223,16 +246,23 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     return `${this.config.prefix}.n.${kvKey(node)}`;
   }
 
+  /** A request from another node: start a process here (placement), or stop one this node runs. */
   private async controlled(msg: Msg): Promise<void> {
-    let answer: Uint8Array;
+    let ok = true;
+    let value: unknown;
     try {
-      const { type, options } = deserialize(msg.data) as StartSpec;
-      await this.host.startLocal(type, options);
-      answer = encodeAnswer(true, undefined);
+      const request = deserialize(msg.data) as ControlRequest;
+      if (request.op === 'stop') await this.host.stopLocal(request.name, request.reason);
+      else await this.host.startLocal(request.type, request.options);
     } catch (error) {
-      answer = encodeAnswer(false, error);
+      ok = false;
+      value = error;
     }
-    msg.respond(answer);
+    try {
+      msg.respond(encodeAnswer(ok, value));
+    } catch {
+      // the asking node has gone: nothing to answer
+    }
   }
 
   /** A lease ended (its owner stopped it, left, or was lost): a standby may claim it; a dynamic one may come back. */
@@ -270,11 +300,10 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
       return;
     }
     const subscription = this.nc.subscribe(this.downSubject(name), {
-      callback: (error, msg) => {
-        if (error !== null) return;
+      callback: guarded((msg) => {
         this.unwatch(name);
         this.host.remoteDown(name, msg.string());
-      },
+      }),
     });
     this.watched.set(name, { node, subscription });
   }
@@ -292,7 +321,8 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     return `${this.config.prefix}.down.${kvKey(name)}`;
   }
 
-  private unwatch(name: string): void {
+  /** No monitor here watches `name` any more. */
+  unwatch(name: string): void {
     this.watched.get(name)?.subscription.unsubscribe();
     this.watched.delete(name);
   }
@@ -307,9 +337,11 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     return this.leases.epochOf(name);
   }
 
-  async release(name: string): Promise<void> {
+  async release(name: string, final: boolean, topology: boolean): Promise<void> {
     // Stopped for good (not because this node leaves): it must not come back elsewhere.
-    if (this.leases.epochOf(name) !== undefined && !this.host.leaving) await this.specs.delete(name).catch(() => undefined);
+    if (final && this.leases.epochOf(name) !== undefined && !this.host.leaving) {
+      await (topology ? this.specs.markStopped(name) : this.specs.delete(name)).catch(() => undefined);
+    }
     await this.leases.release(name);
   }
 
@@ -322,6 +354,10 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
 
   ownerOf(name: string): string | undefined {
     return this.directory.ownerOf(name)?.node;
+  }
+
+  async startedAfresh(name: string): Promise<void> {
+    await this.specs.clearStopped(name).catch(() => undefined);
   }
 
   standby(activation: NameActivation): void {
@@ -379,7 +415,10 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
         Logger.warn(`claim of "${activation.name}" failed: ${describeCause(error)}`, 'GenServerCluster');
         continue;
       }
-      if (epoch !== undefined) activation.cell?.activated(epoch);
+      if (epoch === undefined) continue;
+      // Stopped for good where it ran: the standbys stand down rather than take it over.
+      if (await this.specs.isStopped(activation.name).catch(() => false)) activation.cell?.standDown();
+      else activation.cell?.activated(epoch);
     }
   }
 

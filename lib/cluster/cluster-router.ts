@@ -1,5 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Logger } from '@nestjs/common';
 import { isInstance } from '../common/is-instance.js';
+import { describeCause, stackOf } from '../errors/describe-value.js';
 import { kvKey } from '../common/kv-key.js';
 import type { GenServerError } from '../errors/genserver.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
@@ -38,7 +40,7 @@ export interface RouterHost {
 /** A call or cast sent to another node and not answered yet. */
 interface InFlight {
   readonly call: PendingCall;
-  readonly node: string | undefined;
+  node: string | undefined;
   readonly type: string | undefined;
 }
 
@@ -75,7 +77,7 @@ export class ClusterRouter implements Router {
     inbox: string,
   ) {
     this.inbox = inbox;
-    this.inboxSub = nc.subscribe(`${inbox}.*`, { callback: (error, msg) => (error === null ? this.answered(msg) : undefined) });
+    this.inboxSub = nc.subscribe(`${inbox}.*`, { callback: guarded((msg) => this.answered(msg)) });
     // Calls that timed out locally free their slot here (their owner may never answer).
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
@@ -108,7 +110,7 @@ export class ClusterRouter implements Router {
 
   /** Serves a name owned here: what arrives on its subject is put in `name`'s mailbox. */
   serve(name: string): Subscription {
-    return this.nc.subscribe(this.subjectOf(name), { callback: (error, msg) => (error === null ? this.deliver(name, msg) : undefined) });
+    return this.nc.subscribe(this.subjectOf(name), { callback: guarded((msg) => this.deliver(name, msg)) });
   }
 
   /** Calls in flight to `node` fail at once: it is down (`ProcessCrashedError`, reason `nodedown`). */
@@ -153,7 +155,7 @@ export class ClusterRouter implements Router {
     try {
       bytes = encodeMessage(message);
     } catch (error) {
-      return new InvalidPayloadError(to, 'payload', type, `a value the wire cannot carry (${error instanceof Error ? error.message : 'unknown'})`);
+      return new InvalidPayloadError(to, 'payload', type, `a value the wire cannot carry (${describeCause(error)})`);
     }
     const max = this.nc.info?.max_payload;
     if (max !== undefined && bytes.length > max) return new InvalidPayloadError(to, 'payload', type, '', { bytes: bytes.length, maxBytes: max });
@@ -207,11 +209,15 @@ export class ClusterRouter implements Router {
    */
   private unreachable(name: string): GenServerError {
     const known = this.host.lookup(name) !== undefined || this.host.ownerNode(name) !== undefined;
-    return known ? new ProcessStoppedError(name, 'failing over: the node that ran it is gone, another node takes it over when its lease ends') : new NoSuchProcessError(name);
+    return known ? new ProcessStoppedError(name, 'no node serves it right now: it is failing over (its node is gone; another takes it over when the lease ends) or was just stopped') : new NoSuchProcessError(name);
   }
 
   private sweep(): void {
-    for (const [ref, flight] of this.inFlight) if (flight.call.settled) this.inFlight.delete(ref);
+    for (const [ref, flight] of this.inFlight) {
+      if (flight.call.settled) this.inFlight.delete(ref);
+      // Sent before this node knew the owner: learn it now, so that its node's loss fails the call.
+      else if (flight.node === undefined) flight.node = this.host.ownerNode(flight.call.to);
+    }
     this.pump();
   }
 
@@ -248,18 +254,35 @@ export class ClusterRouter implements Router {
       const found = describeNonPlainDataDeep(value);
       if (found !== undefined) return this.answer(replyTo, to, false, new InvalidPayloadError(to, 'reply', type, found), type);
     }
+    const max = this.nc.info?.max_payload ?? Infinity;
     let bytes: Uint8Array;
     try {
-      bytes = encodeAnswer(ok, value);
+      // An error too large to cross goes brief (same class, message clipped): never a different error.
+      bytes = encodeAnswer(ok, value, max - 1024);
     } catch (error) {
-      return this.answer(replyTo, to, false, new InvalidPayloadError(to, 'reply', type, `a value the wire cannot carry (${error instanceof Error ? error.message : 'unknown'})`), type);
+      return this.answer(replyTo, to, false, new InvalidPayloadError(to, 'reply', type, `a value the wire cannot carry (${describeCause(error)})`), type);
     }
-    const max = this.nc.info?.max_payload;
-    if (max !== undefined && bytes.length > max) return this.answer(replyTo, to, false, new InvalidPayloadError(to, 'reply', type, '', { bytes: bytes.length, maxBytes: max }), type);
+    if (ok && bytes.length > max) return this.answer(replyTo, to, false, new InvalidPayloadError(to, 'reply', type, '', { bytes: bytes.length, maxBytes: max }), type);
     try {
       this.nc.publish(replyTo, bytes);
     } catch {
       // The connection is closed: the caller's deadline (or node-down) answers it.
     }
   }
+}
+
+/**
+ * A subscription callback that can never break the connection's reader: nats.js stops reading a
+ * connection whose callback throws, so a malformed message from a peer (or a defect here) is logged
+ * and dropped instead.
+ */
+export function guarded(handle: (msg: Msg) => void): (error: Error | null, msg: Msg) => void {
+  return (error, msg) => {
+    if (error !== null) return;
+    try {
+      handle(msg);
+    } catch (failure) {
+      Logger.error(`a message on ${msg.subject} could not be handled: ${describeCause(failure)}`, stackOf(failure), 'GenServerCluster');
+    }
+  };
 }

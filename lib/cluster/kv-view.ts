@@ -28,13 +28,17 @@ export class KvView {
   readonly entries = new Map<string, ViewEntry>();
   private timer: NodeJS.Timeout | null = null;
   private stopWatch: (() => void) | null = null;
+  private lastSweep = 0;
+  private readonly sweepMs: number;
 
   constructor(
     private readonly kv: KV,
     private readonly ttlMs: number,
     private readonly listener: ViewListener,
     private readonly what: string,
-  ) {}
+  ) {
+    this.sweepMs = Math.max(20, Math.floor(ttlMs / 6));
+  }
 
   /** Starts watching; resolves once the entries that exist now are loaded. */
   async open(): Promise<void> {
@@ -58,7 +62,8 @@ export class KvView {
     const status = await this.kv.status();
     if (status.values === 0) caughtUp();
     await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, Math.min(this.ttlMs, 2000)).unref())]);
-    this.timer = setInterval(() => this.sweep(), Math.max(20, Math.floor(this.ttlMs / 6)));
+    this.lastSweep = performance.now();
+    this.timer = setInterval(() => this.sweep(), this.sweepMs);
     this.timer.unref();
   }
 
@@ -84,7 +89,16 @@ export class KvView {
   }
 
   private sweep(): void {
-    const oldest = performance.now() - this.ttlMs;
+    const now = performance.now();
+    const late = now - this.lastSweep > 2 * this.sweepMs;
+    this.lastSweep = now;
+    // This node's event loop stalled: the rewrites that came meanwhile are still unread, so an entry
+    // looks old only because this node did not look. Everyone gets one more TTL.
+    if (late) {
+      for (const entry of this.entries.values()) entry.seenAt = Math.max(entry.seenAt, now - this.sweepMs);
+      return;
+    }
+    const oldest = now - this.ttlMs;
     for (const [key, entry] of this.entries) if (entry.seenAt < oldest) this.drop(key);
   }
 }

@@ -95,6 +95,8 @@ export class LeaseTable {
     const lease = this.held.get(name);
     if (!lease) return;
     this.held.delete(name);
+    // A renewal in flight moves the revision on: delete against the one it lands with.
+    if (this.renewing) await this.renewing.catch(() => undefined);
     await this.kv.delete(kvKey(name), { previousSeq: lease.revision }).catch(() => undefined);
   }
 

@@ -6,10 +6,13 @@ export interface ActivationHost {
   readonly self: string;
   claim(name: string, type: string): Promise<number | undefined>;
   epochOf(name: string): number | undefined;
-  release(name: string): Promise<void>;
+  /** Gives the claim up; `final`: the process stopped for good (its spec goes; a topology child's standbys stand down). */
+  release(name: string, final: boolean, topology: boolean): Promise<void>;
   /** Subscribes the name's subject; resolves once the server has the subscription. */
   serve(name: string): Promise<Subscription>;
   ownerOf(name: string): string | undefined;
+  /** A topology child started afresh (not a standby taking over): a stop recorded earlier no longer holds. */
+  startedAfresh(name: string): Promise<void>;
   /** Retries the claim of a standby until it wins. */
   standby(activation: NameActivation): void;
   /** No longer a standby (its claim was won). */
@@ -23,22 +26,31 @@ export class NameActivation implements Activation {
   cell: ActivatedCell | null = null;
   private subscription: Subscription | null = null;
   private waiting = false;
+  private retired = false;
 
   constructor(
     private readonly host: ActivationHost,
     readonly name: string,
     private readonly type: string,
+    /** A topology child: every node has it, and standbys wait to take it over. */
+    private readonly topology: boolean,
   ) {}
 
   get valid(): boolean {
     return !this.waiting && this.host.epochOf(this.name) !== undefined;
   }
 
-  async claim(): Promise<number | undefined> {
+  async claim(fresh = false): Promise<number | undefined> {
     const epoch = await this.host.claim(this.name, this.type);
     if (epoch === undefined) return undefined;
+    // Retired (its process stopped) while the claim was on its way: give it back at once.
+    if (this.retired) {
+      await this.host.release(this.name, false, this.topology);
+      return undefined;
+    }
     this.waiting = false;
     this.host.forget(this);
+    if (fresh) await this.host.startedAfresh(this.name);
     this.subscription ??= await this.host.serve(this.name);
     return epoch;
   }
@@ -50,10 +62,11 @@ export class NameActivation implements Activation {
   }
 
   async retire(release: boolean): Promise<void> {
+    this.retired = true;
     this.waiting = true;
     this.unsubscribe();
     this.host.drop(this);
-    if (release) await this.host.release(this.name);
+    if (release) await this.host.release(this.name, true, this.topology);
   }
 
   owner(): string | undefined {

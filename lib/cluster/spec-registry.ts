@@ -3,6 +3,16 @@ import { deserialize, serialize } from 'node:v8';
 import { kvKey, nameOfKvKey } from '../common/kv-key.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 
+const STOPPED = { stopped: true } as const;
+
+function readStopped(bytes: Uint8Array): boolean {
+  try {
+    return (deserialize(bytes) as { stopped?: unknown } | null)?.stopped === true;
+  } catch {
+    return false;
+  }
+}
+
 /** How to start a dynamic cluster-wide process again on another node: what `runtime.start` was given. */
 export interface StartSpec {
   /** The `@GenServer` type name (every node runs the same code). */
@@ -36,6 +46,24 @@ export class SpecRegistry {
 
   async delete(name: string): Promise<void> {
     await this.kv.delete(kvKey(name));
+  }
+
+  /**
+   * The name was stopped for good where it ran (`runtime.stop`, a transient child's normal exit):
+   * its spec goes, and the standbys of a topology child stand down instead of taking it over.
+   */
+  async markStopped(name: string): Promise<void> {
+    await this.kv.put(kvKey(name), serialize(STOPPED));
+  }
+
+  async isStopped(name: string): Promise<boolean> {
+    const entry = await this.kv.get(kvKey(name));
+    return entry !== null && entry.operation === 'PUT' && readStopped(entry.value);
+  }
+
+  /** Started afresh (a boot, a new start): no longer stopped. */
+  async clearStopped(name: string): Promise<void> {
+    if (await this.isStopped(name)) await this.kv.delete(kvKey(name));
   }
 
   /** Names that have a spec. */

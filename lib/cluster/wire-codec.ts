@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import type { MessageKind } from '../interfaces/genserver.types.js';
-import { decodeError, encodeError, type WireError } from './error-codec.js';
+import { briefError, decodeError, encodeError, type WireError } from './error-codec.js';
 
 // Messages between nodes go as V8's structured-clone bytes, not JSON: what the in-process check calls
 // plain data (dates, byte arrays, undefined, NaN, shared references) arrives as it was sent.
@@ -42,7 +42,7 @@ export function decodeMessage(bytes: Uint8Array): WireMessage | undefined {
       waitMs,
       caller: typeof caller === 'string' ? caller : null,
       chain: chain.filter((name): name is string => typeof name === 'string'),
-      trace: trace !== null && typeof trace === 'object' ? (trace as Record<string, string>) : undefined,
+      trace: traceHeaders(trace),
     };
   } catch {
     return undefined;
@@ -52,8 +52,17 @@ export function decodeMessage(bytes: Uint8Array): WireMessage | undefined {
 /** The answer to a call (its reply or error) or to a cast (accepted, or why not). */
 export type WireAnswer = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: WireError };
 
-export function encodeAnswer(ok: boolean, value: unknown): Uint8Array {
-  return serialize(ok ? [0, value] : [1, encodeError(value)]);
+/** An answer's bytes; `maxBytes`: an error larger than that goes brief (see `briefError`). Throws only for an `ok` value V8 cannot clone. */
+export function encodeAnswer(ok: boolean, value: unknown, maxBytes = Infinity): Uint8Array {
+  if (ok) return serialize([0, value]);
+  const wire = encodeError(value);
+  let bytes: Uint8Array;
+  try {
+    bytes = serialize([1, wire]);
+  } catch {
+    bytes = serialize([1, briefError(wire)]);
+  }
+  return bytes.length <= maxBytes ? bytes : serialize([1, briefError(wire)]);
 }
 
 /** The answer's value, or the error it carries as the library's own class; `undefined` when unreadable. */
@@ -65,4 +74,12 @@ export function decodeAnswer(bytes: Uint8Array): { ok: boolean; value: unknown }
   } catch {
     return undefined;
   }
+}
+
+/** Trace headers as sent: string values only (anything else from a peer is dropped, never trusted). */
+function traceHeaders(value: unknown): Record<string, string> | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const headers: Record<string, string> = {};
+  for (const [key, header] of Object.entries(value)) if (typeof header === 'string') headers[key] = header;
+  return headers;
 }

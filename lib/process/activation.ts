@@ -6,8 +6,9 @@ export interface Activation {
   /**
    * Claims the name for this node and serves it (reachable from every node once this resolves):
    * its epoch, or `undefined` when another node holds it. A claim already held answers its epoch.
+   * `fresh`: a topology child's first start, which also clears a stop recorded for the name.
    */
-  claim(): Promise<number | undefined>;
+  claim(fresh?: boolean): Promise<number | undefined>;
   /** Whether this node may handle the name's messages now: its lease is live (not fenced). */
   readonly valid: boolean;
   /**
@@ -28,4 +29,6 @@ export interface ActivatedCell {
   activated(epoch: number): void;
   /** The lease could not be renewed in time: stop handling messages now (another node may claim). */
   fenced(): void;
+  /** A standby won the claim of a name that was stopped for good where it ran: leave too. */
+  standDown(): void;
 }

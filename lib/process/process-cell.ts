@@ -76,6 +76,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private halts = 0;
   /** Restore and checkpoints, when the process has a state store. */
   private readonly persistence: ProcessState | null;
+  /** A cluster-wide process: this node won the claim on its name and has not lost it since. */
+  private claimed = false;
 
   constructor(
     readonly name: string,
@@ -145,6 +147,14 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     return this.activation !== null;
   }
 
+  /**
+   * Whether its incarnations are the name's, to report to monitors: a node-local process, or a
+   * cluster-wide one whose claim this node won (a standby, or a start that lost the claim, is not).
+   */
+  get holdsName(): boolean {
+    return this.activation === null || this.claimed;
+  }
+
   /** Whether messages to its name are handled on this node: a local process, or a live claim. */
   get servesHere(): boolean {
     return this.activation === null || this.activation.valid;
@@ -205,7 +215,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private async startClaimed(activation: Activation): Promise<void> {
     let epoch: number | undefined;
     try {
-      epoch = await activation.claim();
+      epoch = await activation.claim(this.standbyCapable);
     } catch (error) {
       if (!this.standbyCapable) throw error;
       Logger.warn(`could not claim its name (${describeCause(error)}); waiting in standby`, this.name);
@@ -215,6 +225,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       if (!this.standbyCapable) throw new AlreadyStartedError(this.name);
       return this.enterStandby();
     }
+    this.claimed = true;
     this.persistence?.claimed(epoch);
     return this.startHere();
   }
@@ -328,8 +339,9 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       await this.activation?.retire(true).catch((error: unknown) => Logger.warn(`could not release its name: ${describeCause(error)}`, this.name));
     } finally {
       this.status = 'stopped';
-      // Monitors made while no incarnation ran (during a backoff) still get their DOWN.
-      this.ports.monitors.down(this.name, reason);
+      // Monitors made while no incarnation ran (during a backoff) still get their DOWN; a standby's
+      // name runs elsewhere, and its monitors wait for that process.
+      if (this.holdsName) this.ports.monitors.down(this.name, reason);
       this.ports.release(this.name);
       this.ports.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
       // Gone for good: no longer its supervisor's child (whoever removed it may say so again).
@@ -354,6 +366,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       return undefined;
     });
     if (epoch !== undefined) {
+      this.claimed = true;
       this.persistence?.claimed(epoch);
       return true;
     }
@@ -364,6 +377,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** Waits for the node that runs its name to go; whatever waits here is refused. */
   private enterStandby(): undefined {
+    this.claimed = false;
     this.status = 'standby';
     this.mailbox.pause();
     this.refuseQueued(new ProcessStoppedError(this.name, 'it runs on another node'), 'standby');
@@ -373,6 +387,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   activated(epoch: number): void {
     if (this.stopReason !== null || this.status !== 'standby') return;
+    this.claimed = true;
     this.persistence?.claimed(epoch);
     this.status = 'starting';
     const halts = this.halts;
@@ -394,6 +409,11 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   fenced(): void {
     if (this.stopReason !== null || this.status === 'standby') return;
     void this.fence();
+  }
+
+  standDown(): void {
+    if (this.stopReason !== null) return;
+    void this.remove('normal');
   }
 
   /** Its lease ended unrenewed: the incarnation ends (messages are no longer handled here already). */

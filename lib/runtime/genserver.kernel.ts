@@ -13,7 +13,8 @@ import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { messages } from '../errors/messages.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { UnknownTypeError } from '../errors/unknown-type.error.js';
-import type { CallOptions, MessageKind, RestartType } from '../interfaces/genserver.types.js';
+import type { CallOptions, ExitReason, MessageKind, RestartType } from '../interfaces/genserver.types.js';
+import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
@@ -82,14 +83,21 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
    */
   readonly monitors: MonitorRegistry = {
     monitor: (watcher, incarnation, watched) => {
+      // Watched over NATS only when another node runs it (one that runs nowhere is DOWN noproc at once).
+      const remote = this.cluster !== null && this.registry.get(watched)?.servesHere !== true && this.cluster.whereis(watched) !== undefined;
       const ref = this.monitorTable.monitor(watcher, incarnation, watched);
-      if (this.cluster !== null && this.registry.get(watched)?.servesHere !== true) this.cluster.watchRemote(watched);
+      if (remote) this.cluster!.watchRemote(watched);
       return ref;
     },
-    demonitor: (watcher, ref) => this.monitorTable.demonitor(watcher, ref),
+    demonitor: (watcher, ref) => {
+      const removed = this.monitorTable.demonitor(watcher, ref);
+      if (removed && this.cluster !== null && !this.monitorTable.isWatched(ref.name)) this.cluster.unwatch(ref.name);
+      return removed;
+    },
     down: (name, reason) => {
       this.monitorTable.down(name, reason);
-      if (this.cluster !== null && this.registry.get(name)?.clustered === true) this.cluster.publishDown(name, reason);
+      const cell = this.registry.get(name);
+      if (this.cluster !== null && cell !== undefined && cell.clustered && cell.holdsName) this.cluster.publishDown(name, reason);
     },
   };
   private router: Router;
@@ -152,7 +160,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     checkProcessName(name);
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
-    const activation = clustered ? this.cluster!.activation(name, type.typeName) : null;
+    const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
     const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
@@ -190,11 +198,15 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
 
   /** Set while the app closes: processes stop because this node leaves, not for good. */
   leaving = false;
-  /** How a process is started on this node by another one (set by the supervision tree). */
-  starter: ((type: string, options: StartOptions) => Promise<void>) | null = null;
+  /** How a process is started and stopped on this node by another one (set by the supervision tree). */
+  tree: { start(type: string, options: StartOptions): Promise<void>; stop(name: string, reason: ExitReason): Promise<void> } | null = null;
 
   startLocal(type: string, options: StartOptions): Promise<void> {
-    return this.starter === null ? Promise.reject(new GenServerError('this node has no supervision tree yet')) : this.starter(type, options);
+    return this.tree === null ? Promise.reject(new GenServerError('this node has no supervision tree yet')) : this.tree.start(type, options);
+  }
+
+  stopLocal(name: string, reason: ExitReason): Promise<void> {
+    return this.tree === null ? Promise.reject(new NoSuchProcessError(name)) : this.tree.stop(name, reason);
   }
 
   /** A process another node ran went down there (or its node was lost: `noconnection`). */

@@ -54,6 +54,11 @@ export class MonitorTable implements MonitorRegistry {
     return true;
   }
 
+  /** Whether any monitor watches `name`. */
+  isWatched(name: string): boolean {
+    return this.byWatched.has(name);
+  }
+
   /** `name` went down: every monitor on it fires once, and every monitor it held ends. */
   down(name: string, reason: ExitReason): void {
     for (const [id, watched] of this.byWatcher.get(name) ?? []) unlink(this.byWatched, watched, id);

@@ -49,14 +49,14 @@ const DEEP_BUDGET = 100_000;
  * Like `describeNonPlainData`, at every depth, for a payload or reply about to leave the Node.js
  * process (in-process messages are checked at the top level only, to keep the hot path O(1)).
  * Says where and what, e.g. `at $.items[2].run: a function` or `at $.self: a cycle (back to $)`,
- * or `undefined` when the whole value is plain data. A bigint is refused too: JSON cannot carry it.
+ * or `undefined` when the whole value is plain data. Symbol keys and non-enumerable properties are
+ * refused too: the wire would drop them.
  */
 export function describeNonPlainDataDeep(value: unknown): string | undefined {
   const ancestors = new Map<object, string>();
   let budget = DEEP_BUDGET;
   const visit = (item: unknown, path: string): string | undefined => {
     if (--budget < 0) return `at ${path}: more than ${DEEP_BUDGET} values`;
-    if (typeof item === 'bigint') return `at ${path}: a bigint`;
     const found = describeNonPlainData(item);
     if (found !== undefined) return `at ${path}: ${found}`;
     if (item === null || typeof item !== 'object' || isDateOrBytes(item)) return undefined;
@@ -70,7 +70,11 @@ export function describeNonPlainDataDeep(value: unknown): string | undefined {
           if (inner !== undefined) return inner;
         }
       } else {
-        for (const key of Object.keys(item)) {
+        // What the wire (V8's structured clone) would drop silently: symbol keys, hidden properties.
+        if (Object.getOwnPropertySymbols(item).length > 0) return `at ${path}: a symbol-keyed property`;
+        const keys = Object.keys(item);
+        if (Object.getOwnPropertyNames(item).length !== keys.length && !isDateOrBytes(item)) return `at ${path}: a non-enumerable property`;
+        for (const key of keys) {
           const at = /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
           let child: unknown;
           try {

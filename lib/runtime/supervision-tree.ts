@@ -49,7 +49,7 @@ export class SupervisionTree implements SupervisorHost {
   ) {
     this.clock = options.clock ?? systemClock;
     this.reader = new SpecReader();
-    kernel.starter = (type, options) => this.startProcess(type, options);
+    kernel.tree = { start: (type, options) => this.startProcess(type, options), stop: (name, reason) => this.stopHere(name, reason) };
   }
 
   /** The tree's spec: the module's `supervision`, or a `one_for_one` root named `root`. */
@@ -138,9 +138,22 @@ export class SupervisionTree implements SupervisorHost {
     return target;
   }
 
-  /** Stops a process, or a supervisor with its subtree, for good. */
+  /**
+   * Stops a process, or a supervisor with its subtree, for good. In a cluster, a cluster-wide
+   * process another node runs is stopped there (and its standbys here and elsewhere stand down).
+   */
   async stop(name: unknown, reason: ExitReason): Promise<void> {
     checkProcessName(name);
+    const cluster = this.kernel.cluster;
+    const cell = this.kernel.lookup(name);
+    if (cluster !== null && (cell === undefined || (cell.clustered && !cell.servesHere))) {
+      const owner = cluster.whereis(name);
+      if (owner !== undefined && owner.node !== cluster.self) return cluster.stopOn(owner.node, name, reason);
+    }
+    return this.stopHere(name, reason);
+  }
+
+  private async stopHere(name: string, reason: ExitReason): Promise<void> {
     const cell = this.kernel.lookup(name);
     if (cell) return cell.stop(reason);
     const supervisor = this.supervisors.get(name);

@@ -54,36 +54,33 @@ export class NatsStateStore implements StateStore {
   }
 
   async save(name: string, record: StateRecord): Promise<void> {
-    await this.write(name, encodeRecord(record), record.epoch);
+    const text = encodeRecord(record);
+    await this.update(name, (stored) => {
+      this.refuseStale(name, record.epoch, stored);
+      return text;
+    });
   }
 
   async delete(name: string, epoch?: number): Promise<void> {
-    const entry = await this.kv.get(kvKey(name));
-    const stored = entry?.operation === 'PUT' ? epochOf(entry.string()) : undefined;
-    const kept = epoch ?? stored;
-    // `write` refuses an older epoch; the tombstone keeps the highest one.
-    if (kept === undefined) await this.kv.delete(kvKey(name));
-    else await this.write(name, JSON.stringify({ deleted: true, epoch: Math.max(kept, stored ?? kept) }), epoch ?? kept);
+    let plain = false;
+    await this.update(name, (stored) => {
+      const storedEpoch = this.refuseStale(name, epoch, stored);
+      // A tombstone keeps the highest epoch, so fencing outlives the delete.
+      const kept = Math.max(epoch ?? -Infinity, storedEpoch ?? -Infinity);
+      if (kept !== -Infinity) return JSON.stringify({ deleted: true, epoch: kept });
+      plain = true;
+      return undefined;
+    });
+    if (plain) await this.kv.delete(kvKey(name));
   }
 
   async fence(name: string, epoch: number): Promise<void> {
-    const key = kvKey(name);
-    for (;;) {
-      const entry = await this.kv.get(key);
-      const live = entry !== null && entry.operation === 'PUT';
-      const text = live ? entry.string() : undefined;
-      const stored = text === undefined ? undefined : epochOf(text);
-      if (stored !== undefined && stored >= epoch) return;
+    await this.update(name, (stored) => {
+      const storedEpoch = stored === undefined ? undefined : epochOf(stored);
+      if (storedEpoch !== undefined && storedEpoch >= epoch) return undefined;
       // The record keeps its state and takes the new epoch; none yet: a tombstone carries it.
-      const fenced = text === undefined ? JSON.stringify({ deleted: true, epoch }) : withEpoch(text, epoch);
-      try {
-        if (live) await this.kv.update(key, fenced, entry.revision);
-        else await this.kv.create(key, fenced);
-        return;
-      } catch (error) {
-        if (!isCasConflict(error)) throw error;
-      }
-    }
+      return stored === undefined ? JSON.stringify({ deleted: true, epoch }) : withEpoch(stored, epoch);
+    });
   }
 
   async list(): Promise<string[]> {
@@ -99,14 +96,24 @@ export class NatsStateStore implements StateStore {
     await this.connection?.close();
   }
 
-  /** Compare-and-set on the entry's revision, retried while other writers get in between. */
-  private async write(name: string, text: string, epoch: number | undefined): Promise<void> {
+  /** The stored epoch; throws `StaleEpochError` when it is newer than `epoch`. */
+  private refuseStale(name: string, epoch: number | undefined, stored: string | undefined): number | undefined {
+    const storedEpoch = stored === undefined ? undefined : epochOf(stored);
+    if (staleEpoch(epoch, storedEpoch)) throw new StaleEpochError(name, epoch!, storedEpoch!);
+    return storedEpoch;
+  }
+
+  /**
+   * Compare-and-set on the entry's revision, retried while other writers get in between: `next`
+   * gets the stored text (`undefined`: none) and says what to write (`undefined`: nothing).
+   */
+  private async update(name: string, next: (stored: string | undefined) => string | undefined): Promise<void> {
     const key = kvKey(name);
     for (;;) {
       const entry = await this.kv.get(key);
       const live = entry !== null && entry.operation === 'PUT';
-      const stored = live ? epochOf(entry.string()) : undefined;
-      if (staleEpoch(epoch, stored)) throw new StaleEpochError(name, epoch!, stored!);
+      const text = next(live ? entry.string() : undefined);
+      if (text === undefined) return;
       try {
         if (live) await this.kv.update(key, text, entry.revision);
         else await this.kv.create(key, text);

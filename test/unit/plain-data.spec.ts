@@ -14,12 +14,17 @@ describe('describeNonPlainDataDeep', () => {
     [{ items: [1, 2, { run: () => 1 }] }, 'at $.items[2].run: a function'],
     [{ lookup: new Map() }, 'at $.lookup: an instance of Map'],
     [{ 'odd key': { when: Promise.resolve() } }, 'at $["odd key"].when: a promise'],
-    [{ deep: { big: 10n } }, 'at $.deep.big: a bigint'],
+    [{ deep: { [Symbol('k')]: 1 } }, 'at $.deep: a symbol-keyed property'],
+    [{ deep: Object.defineProperty({}, 'hidden', { value: 1, enumerable: false }) }, 'at $.deep: a non-enumerable property'],
     [{ tag: Symbol('x') }, 'at $.tag: a symbol'],
     [[new (class Point {})()], 'at $[0]: an instance of Point'],
   ])('names the path of what is not plain data: %#', (value, expected) => {
     expect(describeNonPlainData(value)).toBeUndefined(); // the top level alone looks fine
     expect(describeNonPlainDataDeep(value)).toBe(expected);
+  });
+
+  it('takes bigints as plain data: the wire (V8 structured clone) carries them', () => {
+    expect(describeNonPlainDataDeep({ deep: { big: 10n } })).toBeUndefined();
   });
 
   it('names a cycle and where it leads back to', () => {

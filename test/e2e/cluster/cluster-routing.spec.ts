@@ -226,6 +226,8 @@ describe('cluster routing (three apps on one nats-server)', () => {
     await sleep(50); // the lease bucket's news reaches node a
     await a!.runtime.call('watcher', { type: 'watch', target: 'relay' });
     await expect(a!.runtime.call('relay', { type: 'crash' })).rejects.toBeInstanceOf(ProcessCrashedError);
+    // The DOWN comes over NATS just after the crash's reply: a monitor made before it lands sees it too.
+    while ((await a!.runtime.call<unknown[]>('watcher', { type: 'downs' })).length === 0) await sleep(10);
     await a!.runtime.call('watcher', { type: 'watch', target: 'relay' });
     await b!.runtime.stop('relay');
     await sleep(100);
