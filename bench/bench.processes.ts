@@ -1,5 +1,5 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { GenServer, GenServerModule, GenServerProcess, GenServerRuntime, HandleCall, HandleCast } from 'nestjs-genserver';
+import { GenServer, GenServerModule, GenServerProcess, GenServerRuntime, HandleCall, HandleCast, type GenServerModuleOptions } from 'nestjs-genserver';
 
 /** The process every throughput figure drives: a counter, as cheap a handler as there is. */
 @GenServer({ type: 'counter' })
@@ -36,8 +36,10 @@ export class BenchController {
 }
 
 // The root may restart without limit here: the restart-latency case crashes a process thousands of times.
+export const benchOptions: GenServerModuleOptions = { callTimeout: 5000, maxRestarts: Number.MAX_SAFE_INTEGER, withinMs: 1000 };
+
 @Module({
-  imports: [GenServerModule.forRoot({ callTimeout: 5000, maxRestarts: Number.MAX_SAFE_INTEGER, withinMs: 1000 })],
+  imports: [GenServerModule.forRoot(benchOptions)],
   providers: [BenchCounter],
   controllers: [BenchController],
 })

@@ -1,6 +1,9 @@
 /** Small timing helpers for the benchmark run. */
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/** CPU time a `process.cpuUsage()` reading holds, µs (user + system). */
+export const cpuUs = (usage: NodeJS.CpuUsage) => usage.user + usage.system;
+
 export async function timed(fn: () => Promise<void>): Promise<number> {
   const start = nowMs();
   await fn();
