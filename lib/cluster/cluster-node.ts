@@ -9,7 +9,7 @@ import type { GenServerEvent } from '../process/process-events.js';
 import { describeReason, type ExitReason } from '../process/exit-reason.js';
 import { ClusterMembership, type MembershipListener } from './cluster-membership.js';
 import { ClusterRouter, guarded, type RouterHost } from './cluster-router.js';
-import { LeaseTable, type LeaseListener } from './lease-table.js';
+import { LeaseTable, type HeldLease, type LeaseListener } from './lease-table.js';
 import { NameActivation, type ActivationHost } from './name-activation.js';
 import { OwnerDirectory, type Owner } from './owner-directory.js';
 import { SpecRegistry, type StartSpec } from './spec-registry.js';
@@ -335,6 +335,10 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
 
   epochOf(name: string): number | undefined {
     return this.leases.epochOf(name);
+  }
+
+  leaseOf(name: string): HeldLease | undefined {
+    return this.leases.leaseOf(name);
   }
 
   async release(name: string, final: boolean, topology: boolean): Promise<void> {

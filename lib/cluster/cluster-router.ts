@@ -1,6 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
-import { isInstance } from '../common/is-instance.js';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import { kvKey } from '../common/kv-key.js';
 import type { GenServerError } from '../errors/genserver.error.js';
@@ -15,7 +14,7 @@ import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
 import type { PendingCall, PendingCalls } from '../runtime/pending-calls.js';
 import type { Router } from '../runtime/router.js';
 import { fromW3C, toW3C } from '../telemetry/trace-carrier.js';
-import { RemoteFrom } from '../process/remote-from.js';
+import { RemoteFrom, isRemoteFrom } from '../process/remote-from.js';
 import { blockedChain } from '../runtime/call-chain.js';
 import { decodeAnswer, decodeMessage, encodeAnswer, encodeMessage, type WireMessage } from './wire-codec.js';
 
@@ -97,7 +96,7 @@ export class ClusterRouter implements Router {
   }
 
   settle(from: From, ok: boolean, value: unknown): void {
-    if (!isInstance(from, RemoteFrom)) {
+    if (!isRemoteFrom(from)) {
       if (ok) this.host.calls.resolve(from, value);
       else this.host.calls.reject(from, value);
       return;

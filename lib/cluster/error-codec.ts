@@ -59,7 +59,7 @@ function encodeReadable(error: unknown, depth: number): WireError {
  */
 export function briefError(wire: WireError): WireError {
   const fields = Object.fromEntries(Object.entries(wire.fields).filter(([, value]) => (typeof value === 'string' && value.length <= 1024) || typeof value === 'number' || typeof value === 'boolean'));
-  const clip = (text: string) => (text.length > BRIEF_MESSAGE ? `${text.slice(0, BRIEF_MESSAGE)}… (${text.length} characters)` : text);
+  const clip = (text: string) => (text.length > BRIEF_MESSAGE ? `${text.slice(0, BRIEF_MESSAGE)}... (${text.length} characters)` : text);
   const cause = wire.cause ? { name: wire.cause.name, message: clip(wire.cause.message), fields: {} } : undefined;
   return { name: wire.name, message: clip(wire.message), fields, ...(cause ? { cause } : {}), ...(wire.library ? { library: true as const } : {}) };
 }

@@ -1,11 +1,13 @@
 import type { Subscription } from '@nats-io/transport-node';
 import type { Activation, ActivatedCell } from '../process/activation.js';
+import type { HeldLease } from './lease-table.js';
 
 /** What an activation needs from its node. */
 export interface ActivationHost {
   readonly self: string;
   claim(name: string, type: string): Promise<number | undefined>;
   epochOf(name: string): number | undefined;
+  leaseOf(name: string): HeldLease | undefined;
   /** Gives the claim up; `final`: the process stopped for good (its spec goes; a topology child's standbys stand down). */
   release(name: string, final: boolean, topology: boolean): Promise<void>;
   /** Subscribes the name's subject; resolves once the server has the subscription. */
@@ -27,6 +29,8 @@ export class NameActivation implements Activation {
   private subscription: Subscription | null = null;
   private waiting = false;
   private retired = false;
+  /** The lease this node claimed the name with, while it serves it. */
+  private lease: HeldLease | null = null;
 
   constructor(
     private readonly host: ActivationHost,
@@ -37,7 +41,7 @@ export class NameActivation implements Activation {
   ) {}
 
   get valid(): boolean {
-    return !this.waiting && this.host.epochOf(this.name) !== undefined;
+    return !this.waiting && this.lease !== null && this.lease.live;
   }
 
   async claim(fresh = false): Promise<number | undefined> {
@@ -48,6 +52,7 @@ export class NameActivation implements Activation {
       await this.host.release(this.name, false, this.topology);
       return undefined;
     }
+    this.lease = this.host.leaseOf(this.name) ?? null;
     this.waiting = false;
     this.host.forget(this);
     if (fresh) await this.host.startedAfresh(this.name);
@@ -57,6 +62,7 @@ export class NameActivation implements Activation {
 
   standby(): void {
     this.waiting = true;
+    this.lease = null;
     this.unsubscribe();
     this.host.standby(this);
   }
@@ -64,6 +70,7 @@ export class NameActivation implements Activation {
   async retire(release: boolean): Promise<void> {
     this.retired = true;
     this.waiting = true;
+    this.lease = null;
     this.unsubscribe();
     this.host.drop(this);
     if (release) await this.host.release(this.name, true, this.topology);

@@ -24,3 +24,15 @@ export class RemoteFrom extends From {
     super(ref, caller);
   }
 }
+
+/**
+ * Whether `from` answers a call of another node. Its own `instanceof` site (not the shared
+ * `isInstance`, which sees every class of the library and is megamorphic), guarded the same way.
+ */
+export function isRemoteFrom(from: unknown): from is RemoteFrom {
+  try {
+    return from instanceof RemoteFrom;
+  } catch {
+    return false;
+  }
+}
