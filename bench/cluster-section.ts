@@ -1,7 +1,7 @@
 import { CAST_WINDOW, IN_FLIGHT, LOCAL_PAIRS, RUNS, type ClusterFigures, type CpuPair, type Pair } from './cluster-throughput.js';
 import { fmt, met, pct, signed } from './format.js';
 
-// Targets of #10 (failover p50/p99 is measured by the test suite, not here).
+// Targets of #10 (failover p50/p99: section (k)).
 const REMOTE = 0.8;
 const LOCAL = 0.9;
 
@@ -29,8 +29,7 @@ requester. Each of the four has a NATS connection of its own. Payloads are 100 b
 written by hand on \`@nats-io/transport-node\` (\`bench/nats-baseline.ts\`): one subscription on the
 requester's own inbox (\`<inbox>.*\`) and a \`Map\` of pending requests keyed by the token — not
 \`nc.request\` — and a responder that decodes the JSON and answers it encoded again. Ours and the
-baseline alternate, ${RUNS} runs each after a warm-up; medians. Failover times are measured by the
-test suite, not here.
+baseline alternate, ${RUNS} runs each after a warm-up; medians. Failover times: section (k).
 
 | case | nestjs-genserver | baseline | ratio | target |
 |---|---:|---:|---:|---|

@@ -16,6 +16,7 @@ import { spawnRate } from './spawn-rate.js';
 import { idleHeap } from './idle-heap.js';
 import { fmt, met, pct, signed } from './format.js';
 import { clusterSection } from './cluster-section.js';
+import { failover, failoverSection, failoverSkipReason } from './failover.js';
 import { clusterSkipReason, clusterThroughput } from './cluster-throughput.js';
 
 const INC = { type: 'inc' };
@@ -161,6 +162,8 @@ async function main() {
   log('(j) cluster over NATS…');
   const skipped = clusterSkipReason();
   const j = clusterSection(skipped ? { skipped } : await clusterThroughput(log));
+  const failoverSkipped = failoverSkipReason();
+  const k = failoverSection(failoverSkipped ? { skipped: failoverSkipped } : await failover(log));
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -267,6 +270,7 @@ Linearity: per message, draining a backlog of 1 000 000 casts runs at ${pct(a1m.
 builds the instance, \`init\` runs, the name is registered) took ${fmt(d.startUs, 1)} µs on average while filling (d).
 
 ${j}
+${k}
 ## Where the time goes
 
 - Casts: what the baseline does not do per message is build a full envelope (9 fields, about 96 bytes:

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 import { killHard, pause, resume } from './os-process.js';
 
-const APP = fileURLToPath(new URL('../fixtures/cluster-node-app.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// From test/support, or from out/test/support when a benchmark runs it compiled.
+const ROOT = [fileURLToPath(new URL('../..', import.meta.url)), fileURLToPath(new URL('../../..', import.meta.url))].find((dir) => existsSync(join(dir, 'test/fixtures/cluster-node-app.mjs')))!;
+const APP = join(ROOT, 'test/fixtures/cluster-node-app.mjs');
 
 /** What a node's control port answers: the value, or the error as its class name and fields. */
 export type Answer<T = unknown> = { ok: true; value: T } | { ok: false; error: { name: string; message: string; [field: string]: unknown } };
@@ -105,4 +108,125 @@ export function seeded(seed: number): () => number {
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Asks until the answer is ok (the name may be failing over), at most `withinMs`. */
+export async function untilOk<T>(ask: () => Promise<Answer<T>>, withinMs: number): Promise<T> {
+  const until = Date.now() + withinMs;
+  let last: Answer<T> | undefined;
+  while (Date.now() < until) {
+    last = await ask().catch((error: Error) => ({ ok: false as const, error: { name: error.name, message: error.message } }));
+    if (last.ok) return last.value;
+    await wait(20);
+  }
+  throw new Error(`no success within ${withinMs} ms; last answer: ${JSON.stringify(last)}`);
+}
+
+/** Where the counter runs, as the first of `nodes` sees it (waits for an owner). */
+export function ownerOf(nodes: TestNode[], withinMs: number): Promise<{ node: string; epoch: number }> {
+  return untilOk(async () => {
+    const answer = await nodes[0]!.ask<{ node: string; epoch: number } | null>('whereis', { name: 'counter' });
+    return answer.ok && answer.value ? { ok: true, value: answer.value } : { ok: false, error: { name: 'none', message: 'no owner yet' } };
+  }, withinMs);
+}
+
+/** A writer of the failover runs: its acknowledged ops, what refused ones failed with, and how many it tried. */
+export interface Writer {
+  readonly acked: string[];
+  readonly errors: Map<string, number>;
+  readonly attempts: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Increments the counter through `entry()` nodes, one call at a time, each with an op id of its own
+ * (never retried): acknowledged ops must be in the final state exactly once, the others at most once.
+ */
+export function writer(entry: () => TestNode | undefined): Writer {
+  const acked: string[] = [];
+  const errors = new Map<string, number>();
+  let attempts = 0;
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const node = entry();
+      if (!node) {
+        await wait(10);
+        continue;
+      }
+      const op = `op-${attempts++}`;
+      const answer = await node.ask<{ n: number }>('call', { name: 'counter', payload: { type: 'inc', op }, timeout: 1500 }).catch(() => undefined);
+      if (answer?.ok) acked.push(op);
+      else {
+        if (answer) errors.set(answer.error.name, (errors.get(answer.error.name) ?? 0) + 1);
+        await wait(10);
+      }
+    }
+  })();
+  return {
+    acked,
+    errors,
+    get attempts() {
+      return attempts;
+    },
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+/** Environment of a failover run's nodes. */
+export interface KillRun {
+  readonly failovers: number[];
+  readonly epochs: number[];
+  readonly write: Writer;
+  /** The counter's final state, read after the run. */
+  readonly state: { n: number; ops: string[] };
+}
+
+/**
+ * `kills` times: waits a seeded 100–500 ms, kills the counter's owner with SIGKILL, times how long
+ * until a surviving node answers a call to it again, and starts a fresh node in the victim's place;
+ * a writer increments all along. Resolves with the failover times, the epochs seen and the writes.
+ */
+export async function killRun(env: NodeEnv, kills: number, seed: number, started: (node: TestNode) => void): Promise<KillRun> {
+  const ttl = Number(env.LEASE_TTL_MS);
+  const random = seeded(seed);
+  let serial = 3;
+  const first = await Promise.all(['n0', 'n1', 'n2'].map((name) => startNode(name, env)));
+  first.forEach(started);
+  const up = new Set(first);
+  const write = writer(() => {
+    const candidates = [...up];
+    return candidates[Math.floor(random() * candidates.length)];
+  });
+  const failovers: number[] = [];
+  const epochs: number[] = [];
+  const restarts: Promise<void>[] = [];
+  for (let kill = 0; kill < kills; kill++) {
+    await wait(100 + Math.floor(random() * 400));
+    const owner = await ownerOf([...up], 10 * ttl);
+    epochs.push(owner.epoch);
+    const victim = [...up].find((node) => node.name === owner.node);
+    if (!victim) throw new Error(`the owner ${owner.node} is not a live node of the run`);
+    up.delete(victim);
+    await victim.kill();
+    const killedAt = Date.now();
+    await untilOk(() => [...up][0]!.ask('call', { name: 'counter', payload: { type: 'get' }, timeout: 1000 }), 10 * ttl);
+    failovers.push(Date.now() - killedAt);
+    // A fresh node takes the victim's place (a new name: the old one's heartbeat has not aged out yet).
+    restarts.push(startNode(`n${serial++}`, env).then((node) => {
+      started(node);
+      up.add(node);
+    }));
+    while (up.size < 2) await wait(20);
+  }
+  await Promise.all(restarts);
+  await write.stop();
+  epochs.push((await ownerOf([...up], 10 * ttl)).epoch);
+  const state = await untilOk(() => [...up][0]!.ask<{ n: number; ops: string[] }>('call', { name: 'counter', payload: { type: 'get' } }), 10 * ttl);
+  return { failovers, epochs, write, state };
 }

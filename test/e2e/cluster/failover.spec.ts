@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { startNats, type NatsServer } from '../../support/nats-server.js';
 import { startRedis, type RedisServer } from '../../support/redis-server.js';
-import { quantile, seeded, startNode, type Answer, type NodeEnv, type TestNode } from '../../support/cluster-nodes.js';
+import { killRun, ownerOf as ownerWithin, quantile, startNode, untilOk, writer, type NodeEnv, type TestNode } from '../../support/cluster-nodes.js';
 import { sleep } from '../../support/app.js';
 
 // #10: a cluster of real OS processes (test/fixtures/cluster-node-app.mjs) on a real nats-server,
@@ -37,68 +37,12 @@ function env(): NodeEnv {
   return { NATS_URL: nats.url, REDIS_URL: redis.url, PREFIX: `f${++prefixes}`, LEASE_TTL_MS: String(TTL) };
 }
 
+const ownerOf = (nodes: TestNode[]) => ownerWithin(nodes, 10 * TTL);
+
 async function cluster(names: string[], shared: NodeEnv): Promise<TestNode[]> {
   const nodes = await Promise.all(names.map((name) => startNode(name, shared)));
   live.push(...nodes);
   return nodes;
-}
-
-/** Asks until the answer is ok (the name may be failing over), at most `withinMs`. */
-async function untilOk<T>(ask: () => Promise<Answer<T>>, withinMs: number): Promise<T> {
-  const until = Date.now() + withinMs;
-  let last: Answer<T> | undefined;
-  while (Date.now() < until) {
-    last = await ask().catch((error: Error) => ({ ok: false as const, error: { name: error.name, message: error.message } }));
-    if (last.ok) return last.value;
-    await sleep(20);
-  }
-  throw new Error(`no success within ${withinMs} ms; last answer: ${JSON.stringify(last)}`);
-}
-
-async function ownerOf(nodes: TestNode[]): Promise<{ node: string; epoch: number }> {
-  return untilOk(async () => {
-    const answer = await nodes[0]!.ask<{ node: string; epoch: number } | null>('whereis', { name: 'counter' });
-    return answer.ok && answer.value ? { ok: true, value: answer.value } : { ok: false, error: { name: 'none', message: 'no owner yet' } };
-  }, 10 * TTL);
-}
-
-/**
- * Increments the counter through `entry()` nodes, one call at a time, each with an op id of its own
- * (never retried): acknowledged ops must be in the final state exactly once, the others at most once.
- */
-function writer(entry: () => TestNode | undefined) {
-  const acked: string[] = [];
-  /** What refused calls failed with, by error class. */
-  const errors = new Map<string, number>();
-  let attempts = 0;
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const node = entry();
-      if (!node) {
-        await sleep(10);
-        continue;
-      }
-      const op = `op-${attempts++}`;
-      const answer = await node.ask<{ n: number }>('call', { name: 'counter', payload: { type: 'inc', op }, timeout: 1500 }).catch(() => undefined);
-      if (answer?.ok) acked.push(op);
-      else {
-        if (answer) errors.set(answer.error.name, (errors.get(answer.error.name) ?? 0) + 1);
-        await sleep(10);
-      }
-    }
-  })();
-  return {
-    acked,
-    errors,
-    get attempts() {
-      return attempts;
-    },
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
 }
 
 function checkAccounted(state: CounterState, acked: readonly string[], attempts: number) {
@@ -119,44 +63,7 @@ function report(name: string, figures: Record<string, unknown>) {
 
 describe('failover across OS processes (nats-server, redis-server, three Nest apps)', () => {
   it('kill -9 of the owner, 20 times on a seeded schedule: no acknowledged increment lost, none applied twice, epochs only increase', async () => {
-    const random = seeded(SEED);
-    const shared = env();
-    let serial = 3;
-    const nodes = await cluster(['n0', 'n1', 'n2'], shared);
-    const up = new Set(nodes);
-    const pick = () => {
-      const candidates = [...up];
-      return candidates[Math.floor(random() * candidates.length)];
-    };
-    const write = writer(pick);
-    const failovers: number[] = [];
-    const epochs: number[] = [];
-    const restarts: Promise<void>[] = [];
-    for (let kill = 0; kill < 20; kill++) {
-      await sleep(100 + Math.floor(random() * 400));
-      const survivors = () => [...up];
-      const owner = await ownerOf(survivors());
-      epochs.push(owner.epoch);
-      const victim = survivors().find((node) => node.name === owner.node)!;
-      expect(victim).toBeDefined();
-      up.delete(victim);
-      await victim.kill();
-      const killedAt = Date.now();
-      await untilOk(() => survivors()[0]!.ask('call', { name: 'counter', payload: { type: 'get' }, timeout: 1000 }), 10 * TTL);
-      failovers.push(Date.now() - killedAt);
-      // A fresh node takes the victim's place (a new name: the old one's heartbeat has not aged out yet).
-      const name = `n${serial++}`;
-      restarts.push(startNode(name, shared).then((node) => {
-        live.push(node);
-        up.add(node);
-      }));
-      while (up.size < 2) await sleep(20);
-    }
-    await Promise.all(restarts);
-    await write.stop();
-    const last = await ownerOf([...up]);
-    epochs.push(last.epoch);
-    const state = await untilOk(() => [...up][0]!.ask<CounterState>('call', { name: 'counter', payload: { type: 'get' } }), 10 * TTL);
+    const { failovers, epochs, write, state } = await killRun(env(), 20, SEED, (node) => live.push(node));
     checkAccounted(state, write.acked, write.attempts);
     for (let i = 1; i < epochs.length; i++) expect(epochs[i]!).toBeGreaterThan(epochs[i - 1]!);
     expect(write.acked.length).toBeGreaterThan(50);
