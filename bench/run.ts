@@ -321,18 +321,17 @@ ${k}
   supervisor's \`Set\` entry; its options object is shared with the other processes of its type.
   The handler runner, the figures, the ring queue, closures, timer tables and restart-intensity
   windows are made on first use. On x64 Node has no pointer compression: every field is 8 bytes.
-- Cluster (j), from CPU profiles of both nodes (2026-12-01): most of what a remote call or cast
-  adds on each node is \`node:v8\`'s structured-clone codec (\`lib/cluster/wire-codec.ts\`):
-  \`serialize\` and \`deserialize\` build a serializer object per message, 2–4 µs each for a
-  100-byte message here, and their weak handles add garbage-collector work; a cast's "accepted"
-  answer is serialized and deserialized like any reply. Beside that: the deep plain-data check
-  walks each payload and reply once more, the subject is computed from the name per send, and the
-  caller keeps a pending call with its promise and deadline. Casts are answered one by one, so a
-  cast costs the messages of a round trip: the raw request/reply row shows that this alone holds a
-  hand-written client to about a third of raw publish. A local call on a clustered node checks the
-  name's lease twice (routing, then before the handler), each a map lookup and a clock read (about
-  50 ns per read on this VM), and tests its reply address with the shared \`isInstance\`, whose
-  \`instanceof\` sees every class of the library.
+- Cluster (j), from CPU profiles of both nodes (2026-12-01). Profiled first, V8's structured-clone
+  codec took most of a remote message's cost (a serializer object per message, 2–4 µs for 100
+  bytes, and GC work for its weak handle); a message that JSON carries exactly now goes as JSON, a
+  cast's "accepted" answer is encoded once, and the local path reads a lease flag set by a timer
+  instead of a map and the clock (which took local calls on a clustered node from 49% to 88–102%
+  across runs). What remains per remote call: the envelope, the deep plain-data check of payload
+  and reply, JSON encode and parse on both sides, and the pending call with its promise and
+  deadline (about +5 / +3 µs of CPU per call with 100 in flight). Casts are answered one by one —
+  a refused cast must reject at its sender, as it does locally — so a cast costs the messages of a
+  round trip: the raw request/reply row shows that this alone holds a hand-written client to about
+  a third of raw publish, the ceiling our casts run against.
 `;
   writeFileSync(new URL('../../BENCHMARKS.md', import.meta.url), md);
   log(md);
