@@ -34,3 +34,4 @@ export type {
   FencedEvent,
 } from './runtime/genserver-events.js';
 export type { ClusterNodeInfo } from './cluster/cluster-node.js';
+export { GenServerExceptionFilter, statusOf, type GenServerErrorBody } from './http/genserver-exception.filter.js';

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
-import { GenServerRuntime, type ProcessStatus } from 'nestjs-genserver';
-import { GenServerExceptionFilter } from './genserver-exception.filter.js';
+import { GenServerExceptionFilter, GenServerRuntime, type ProcessStatus } from 'nestjs-genserver';
 import { NodeName } from './node-name.service.js';
 import type { AcquireReply } from './rate-limiter.genserver.js';
 import type { CacheReply } from './ttl-cache.genserver.js';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import { GenServerRuntime, type TreeNode } from 'nestjs-genserver';
-import { GenServerExceptionFilter } from './genserver-exception.filter.js';
+import { GenServerExceptionFilter, GenServerRuntime, type TreeNode } from 'nestjs-genserver';
+
 import { SessionAgent, type SayReply } from './session-agent.genserver.js';
 
 const processName = (id: string) => `session:${id}`;
