@@ -28,7 +28,7 @@ import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import { MessageEnvelope, messageTypeOf, type Envelope } from '../process/envelope.js';
 import { GenServerEvents, type GenServerEvent } from './genserver-events.js';
 import { LocalRouter } from './local-router.js';
-import { MonitorTable } from './monitor-table.js';
+import { MonitorTable, type DownMessage } from './monitor-table.js';
 import { PendingCalls } from './pending-calls.js';
 import { blockedChain } from './call-chain.js';
 import { describeNonPlainData } from './plain-data.js';
@@ -75,8 +75,15 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   readonly outbox: Outbox = this;
   private readonly monitorTable = new MonitorTable(
     (name) => this.registry.get(name)?.servesHere === true || this.cluster?.whereis(name) !== undefined,
-    (watcher, incarnation, message) => this.info(watcher, message, incarnation),
+    (watcher, incarnation, message) => {
+      const observer = this.observers.get(watcher);
+      if (observer === undefined) this.info(watcher, message, incarnation);
+      else observer(message);
+    },
   );
+  /** Watchers that are not processes (`runtime.monitor`), by a key no process name can be. */
+  private readonly observers = new Map<string, (down: DownMessage) => void>();
+  private observerIds = 0;
   /**
    * Monitors: in a cluster, a monitor of a process another node runs also fires when that process
    * goes down there, or with `noconnection` when its node is lost.
@@ -358,6 +365,35 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
 
   defer(from: From, owed: Set<From>): void {
     this.calls.defer(from, owed);
+  }
+
+  /**
+   * Watches `name` from outside any process: `down` gets its DOWN message once (`noproc` at once
+   * when nothing runs under that name). Returns how to stop watching.
+   */
+  watch(name: string, down: (message: DownMessage) => void): () => void {
+    const watcher = `\u0000observer:${this.observerIds++}`;
+    this.observers.set(watcher, (message) => {
+      this.observers.delete(watcher);
+      down(message);
+    });
+    const ref = this.monitors.monitor(watcher, 0, name);
+    return () => {
+      if (this.observers.delete(watcher)) this.monitors.demonitor(watcher, ref);
+    };
+  }
+
+  /** A cast refused at its sender with no one to tell (a sink): published as a dead letter. */
+  castRefused(to: string, payload: unknown, error: unknown): void {
+    const reason = error instanceof GenServerError ? error.name : 'undeliverable';
+    Logger.warn(`a cast to "${to}" from a sink was refused: ${describeCause(error)}; published as a dead letter`, 'GenServer');
+    let type: string | undefined;
+    try {
+      type = messageTypeOf(payload);
+    } catch {
+      type = undefined;
+    }
+    this.deadLetter(this.envelope('cast', to, null, type, payload, undefined, undefined, undefined), reason);
   }
 
   deadLetter(envelope: Envelope, reason: string): void {

@@ -1,5 +1,5 @@
 import { Injectable, type Type } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Observable, type Observer } from 'rxjs';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import type {
   CallOptions,
@@ -11,6 +11,7 @@ import { exitReasonOf, type ExitReason } from '../process/exit-reason.js';
 import { checkProcessName } from './process-name.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import type { GenServerEvent } from './genserver-events.js';
+import type { DownMessage } from './monitor-table.js';
 import { GenServerKernel } from './genserver.kernel.js';
 import { SupervisionTree } from './supervision-tree.js';
 import type { TreeNode } from '../interfaces/supervision.interface.js';
@@ -72,6 +73,37 @@ export class GenServerRuntime {
    */
   async stop(name: string, reason: ExitReason | null = 'normal'): Promise<void> {
     return this.supervision.stop(name, exitReasonOf(reason));
+  }
+
+  /**
+   * Watches a process from outside any process (a controller, a service): the `Observable` emits
+   * its DOWN message once — when the running incarnation ends, or `noproc` at once when nothing runs
+   * under that name — and completes. Unsubscribing stops watching. Throws `InvalidOptionError` for
+   * a name that is not a non-empty string.
+   */
+  monitor(name: string): Observable<DownMessage> {
+    checkProcessName(name);
+    return new Observable<DownMessage>((subscriber) =>
+      this.kernel.watch(name, (down) => {
+        subscriber.next(down);
+        subscriber.complete();
+      }),
+    );
+  }
+
+  /**
+   * An RxJS `Observer` that casts each value it is given to the process, so any stream can be piped
+   * into a process: `source$.subscribe(runtime.sink('metrics'))`. A cast the process refuses (full
+   * mailbox, unknown name, not plain data) is logged and published as a `dead-letter` event, never
+   * lost silently; the stream's error and completion are not sent.
+   */
+  sink(name: string): Observer<unknown> {
+    checkProcessName(name);
+    return {
+      next: (value) => void this.kernel.cast(name, value).catch((error: unknown) => this.kernel.castRefused(name, value, error)),
+      error: () => undefined,
+      complete: () => undefined,
+    };
   }
 
   /** The live supervision tree: supervisors and processes with status, restarts and mailbox lengths. */
