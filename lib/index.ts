@@ -35,3 +35,4 @@ export type {
 } from './runtime/genserver-events.js';
 export type { ClusterNodeInfo } from './cluster/cluster-node.js';
 export { GenServerExceptionFilter, statusOf, type GenServerErrorBody } from './http/genserver-exception.filter.js';
+export type { SendAfterOptions } from './process/gen-server-process.js';

@@ -5,13 +5,22 @@ import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
 import type { TimerRef } from './timer-ref.js';
 
+/** Options of `sendAfter`. */
+export interface SendAfterOptions {
+  /**
+   * Deliver to this process instead (by name, to whichever incarnation runs there when the timer
+   * fires). The timer is still this incarnation's: it is cancelled when this incarnation ends.
+   */
+  to?: string;
+}
+
 /** @internal What a running instance is bound to; set by the runtime before `init`. */
 export const PROCESS_BINDING = Symbol('genserver:binding');
 
 /** @internal The runtime side of a process, as seen from its instance: one per incarnation. */
 export interface ProcessBinding {
   readonly name: string;
-  sendAfter(ms: number, payload: unknown): TimerRef;
+  sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef;
   cancelTimer(ref: TimerRef): boolean;
   call<R>(to: string, payload: unknown, options?: CallOptions): Promise<R>;
   cast(to: string, payload: unknown): Promise<void>;
@@ -62,9 +71,12 @@ export abstract class GenServerProcess<S = unknown> {
    */
   terminate(_reason: ExitReason): void | Promise<void> {}
 
-  /** Delivers `payload` to this process's `@HandleInfo` handlers after `ms` milliseconds. */
-  sendAfter(ms: number, payload: unknown): TimerRef {
-    return this.binding().sendAfter(ms, payload);
+  /**
+   * Delivers `payload` to this process's `@HandleInfo` handlers after `ms` milliseconds — or to
+   * another process's, with `{ to: name }`.
+   */
+  sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef {
+    return this.binding().sendAfter(ms, payload, options);
   }
 
   /** Cancels a `sendAfter` timer; false when it already fired or was cancelled. */

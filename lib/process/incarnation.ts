@@ -10,6 +10,7 @@ import type { Envelope } from './envelope.js';
 import type { ProcessPorts, Waiter } from './process-ports.js';
 import { TimerRef } from './timer-ref.js';
 import { TimerTable } from './timer-table.js';
+import type { SendAfterOptions } from './gen-server-process.js';
 
 /**
  * Start times are kept in ms after this instant: a small integer, which V8 stores in the object
@@ -75,15 +76,20 @@ export class Incarnation implements ProcessBinding, Waiter {
     return this.startedAt === null ? 0 : Date.now() - CLOCK_ORIGIN - this.startedAt;
   }
 
-  sendAfter(ms: number, payload: unknown): TimerRef {
+  sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef {
     const delay = checkDuration('sendAfter delay', ms);
+    const to = options?.to;
+    if (to !== undefined && (typeof to !== 'string' || to.length === 0)) throw new InvalidOptionError('sendAfter to', to, 'a process name (a non-empty string)');
     if (this.revoked) return new TimerRef(0);
     const { outbox, telemetry } = this.owner.ports;
     // The timer's message links to the span that scheduled it (it is not that span's child).
     const link = telemetry.tracing ? telemetry.linkCarrier() : undefined;
     const name = this.owner.name;
-    const number = this.number;
-    return (this.timers ??= new TimerTable()).start(delay, () => outbox.info(name, payload, number, link));
+    // To itself, the message belongs to this incarnation (a later one drops it as stale); to
+    // another process, to whichever incarnation runs there when it fires.
+    const target = to ?? name;
+    const number = target === name ? this.number : undefined;
+    return (this.timers ??= new TimerTable()).start(delay, () => outbox.info(target, payload, number, link));
   }
 
   cancelTimer(ref: TimerRef): boolean {

@@ -27,10 +27,10 @@ export interface Outbox {
   call<R>(to: string, payload: unknown, options: CallOptions | undefined, caller: Caller): Promise<R>;
   cast(to: string, payload: unknown): Promise<void>;
   /**
-   * An info message to a process (a timer firing), tagged with the incarnation it belongs to: a
-   * later incarnation drops it as stale. A refused one is published as a dead letter.
+   * An info message to a process (a timer firing), tagged with the incarnation it belongs to, if
+   * any: a later incarnation drops it as stale. A refused one is published as a dead letter.
    */
-  info(to: string, payload: unknown, incarnation: number, trace?: TraceCarrier): void;
+  info(to: string, payload: unknown, incarnation: number | undefined, trace?: TraceCarrier): void;
   /** Answers a call; a reply that is not plain data fails the call with `InvalidPayloadError` instead. */
   reply(from: From, value: unknown, messageType: string | undefined): void;
   fail(from: From, error: unknown): void;

@@ -337,7 +337,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     }
   }
 
-  info(to: string, payload: unknown, incarnation: number, trace?: TraceCarrier): void {
+  info(to: string, payload: unknown, incarnation: number | undefined, trace?: TraceCarrier): void {
     let envelope: Envelope | undefined;
     try {
       envelope = this.envelope('info', to, null, messageTypeOf(payload), payload, undefined, incarnation, trace);

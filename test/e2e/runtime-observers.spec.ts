@@ -1,5 +1,5 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { GenServer, GenServerProcess, HandleCall, HandleCast, InvalidOptionError, type DeadLetterEvent } from 'nestjs-genserver';
+import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, InvalidOptionError, type DeadLetterEvent } from 'nestjs-genserver';
 import { bootApp, gate, sleep, type TestApp } from '../support/app.js';
 
 // #11: talking to processes from outside a process — watching one as an Observable, and piping any
@@ -23,6 +23,13 @@ class Collector extends GenServerProcess<{ seen: unknown[] }> {
   }
   @HandleCall('crash') crash() {
     throw new Error('broken gauge');
+  }
+  @HandleCall('remind') remind(msg: { type: 'remind'; to: unknown }) {
+    this.sendAfter(5, { type: 'tick', from: this.name }, { to: msg.to as string });
+    return true;
+  }
+  @HandleInfo('tick') tick(msg: { from: string }) {
+    this.state.seen.push(`tick from ${msg.from}`);
   }
 }
 
@@ -54,6 +61,16 @@ describe('runtime.monitor and runtime.sink', () => {
     await t.runtime.stop('quiet');
     expect(got).toEqual([]);
     expect(() => t.runtime.monitor(42 as unknown as string)).toThrow(InvalidOptionError);
+  });
+
+  it('sendAfter with { to } delivers to another process; a name that is no name is an InvalidOptionError', async () => {
+    await t.runtime.start(Collector, { name: 'sender' });
+    await t.runtime.start(Collector, { name: 'receiver' });
+    await t.runtime.call('sender', { type: 'remind', to: 'receiver' });
+    await sleep(30);
+    await expect(t.runtime.call('receiver', { type: 'seen' })).resolves.toEqual(['tick from sender']);
+    await expect(t.runtime.call('sender', { type: 'seen' })).resolves.toEqual([]);
+    await expect(t.runtime.call('sender', { type: 'remind', to: 42 })).rejects.toMatchObject({ name: 'ProcessCrashedError' });
   });
 
   it('sink casts each value of a stream to the process, in order', async () => {
