@@ -211,5 +211,13 @@ describe('process groups', () => {
       await expect(runtime.start(Listener, { name: 'x', groups: 'g' as unknown as string[] })).rejects.toThrow('start options.groups must be');
       expect(runtime.list()).toEqual([]);
     });
+
+    it('a @GenServer groups option that is not a list of names fails the boot, naming the class', async () => {
+      @GenServer({ type: 'bad_groups', groups: 'g' as unknown as string[] })
+      class BadGroups extends GenServerProcess {}
+      const error = await bootApp([BadGroups]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as Error).message).toContain('@GenServer options of BadGroups.groups must be');
+    });
   });
 });
