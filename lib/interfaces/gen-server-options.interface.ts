@@ -39,4 +39,6 @@ export interface GenServerOptions extends PersistenceOptions {
   scope?: ProcessScope;
   /** State keys whose values never reach status, logs or events (any depth); or define `formatState`. */
   redact?: string[];
+  /** Process groups each of its processes joins (see `runtime.join`), unless its child spec or `start` names others. */
+  groups?: string[];
 }

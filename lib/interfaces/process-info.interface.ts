@@ -64,4 +64,6 @@ export interface StartOptions extends PersistenceOptions {
   scope?: ProcessScope;
   /** In a cluster: this node (default), `'any'` (the least loaded live node) or a node's name. */
   node?: NodePlacement;
+  /** Process groups it joins when it is created (groups of the node it runs on); replaces the `@GenServer` option. */
+  groups?: string[];
 }

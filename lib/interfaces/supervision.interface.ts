@@ -43,6 +43,8 @@ export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOption
   initTimeoutMs?: number;
   /** In a cluster: one activation cluster-wide (`'cluster'`, default) or one copy per node (`'node'`). */
   scope?: ProcessScope;
+  /** Process groups it joins when it is created (this node's groups); replaces the `@GenServer` option. */
+  groups?: string[];
 }
 
 /** A supervisor: restarts its children by `strategy`, and fails to its parent when they crash too often. */

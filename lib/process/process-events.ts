@@ -35,7 +35,7 @@ export interface StoppedEvent extends EventBase {
 /**
  * A message accepted into a mailbox that no handler took: it crashed its handler (`'crashed'`),
  * matched no cast/info handler (`'unhandled'`), was queued when the process stopped (`'stopped'`),
- * or a timer fired into a mailbox that refused it (the error's name).
+ * or a timer, an info message or a `broadcast` met a mailbox that refused it (the error's name).
  */
 export interface DeadLetterEvent extends EventBase {
   readonly type: 'dead-letter';

@@ -32,6 +32,7 @@ import { MonitorTable, type DownMessage } from './monitor-table.js';
 import { PendingCalls } from './pending-calls.js';
 import { blockedChain } from './call-chain.js';
 import { describeNonPlainData } from './plain-data.js';
+import { ProcessGroups } from './process-groups.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
 import { checkProcessName } from './process-name.js';
@@ -60,6 +61,8 @@ export interface CellOverrides {
   scope?: ProcessScope;
   /** A topology child: in a cluster it waits in standby while another node runs its name. */
   standby?: boolean;
+  /** Process groups it joins once registered (checked by the spec reader). */
+  groups?: readonly string[];
 }
 
 /**
@@ -71,6 +74,11 @@ export interface CellOverrides {
 export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   private readonly registry = new ProcessRegistry();
   readonly calls = new PendingCalls();
+  /** Process groups of this node; a process leaves them when its name is released. */
+  readonly groups = new ProcessGroups((name) => {
+    const cell = this.registry.get(name);
+    return cell !== undefined && cell.status !== 'stopped';
+  });
   readonly drainBudget: number;
   readonly outbox: Outbox = this;
   private readonly monitorTable = new MonitorTable(
@@ -171,6 +179,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
+    for (const group of overrides.groups ?? type.options.groups ?? []) this.groups.join(group, name);
     return cell;
   }
 
@@ -337,6 +346,35 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     }
   }
 
+  /**
+   * A cast of one payload to every member of `group`: resolves with how many mailboxes accepted
+   * it; each refusal is published as a dead letter (reason: the error's name). Rejects only when
+   * the group name or the payload is invalid, as `cast` would.
+   */
+  broadcast(group: string, payload: unknown): Promise<number> {
+    try {
+      const members = this.groups.members(group);
+      const type = messageTypeOf(payload);
+      const invalid = this.checkData(group, 'payload', type, payload);
+      if (invalid) return Promise.reject(invalid);
+      const trace = this.traceCarrier();
+      let accepted = 0;
+      let waiting: Promise<number>[] | undefined;
+      for (const to of members) {
+        const envelope = this.envelope('cast', to, null, type, payload, undefined, undefined, trace);
+        const routed = this.router.route(envelope);
+        if (routed === undefined) accepted++;
+        else if (routed instanceof Promise) {
+          (waiting ??= []).push(routed.then(() => 1, (refused: unknown) => (this.deadLetter(envelope, errorName(refused)), 0)));
+        } else this.deadLetter(envelope, routed.name);
+      }
+      if (waiting === undefined) return Promise.resolve(accepted);
+      return Promise.all(waiting).then((counts) => counts.reduce((sum, n) => sum + n, accepted));
+    } catch (error) {
+      return Promise.reject(asTypedError(group, error));
+    }
+  }
+
   info(to: string, payload: unknown, incarnation: number | undefined, trace?: TraceCarrier): void {
     let envelope: Envelope | undefined;
     try {
@@ -405,8 +443,10 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     this.events.emit(event);
   }
 
+  /** The process stopped for good: its name is free and it leaves its groups. */
   release(name: string): void {
     this.registry.delete(name);
+    this.groups.forget(name);
   }
 
   /** The sender's trace context, when an SDK is registered (a boolean test otherwise). */
@@ -447,6 +487,10 @@ function callCycle(to: string, caller: Caller): string[] | undefined {
 /** What went wrong on the way in, as a typed error (a value we could not read, say). */
 function asTypedError(to: unknown, error: unknown): GenServerError {
   return isInstance(error, GenServerError) ? error : new InvalidPayloadError(typeof to === 'string' ? to : '?', 'payload', undefined, `a value that cannot be read (${describeCause(error)})`);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'undeliverable';
 }
 
 function describeClass(type: GenServerType): string {

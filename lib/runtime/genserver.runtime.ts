@@ -54,6 +54,37 @@ export class GenServerRuntime {
   }
 
   /**
+   * Adds the process `name` to `group` (OTP's `pg:join`); joining twice is a no-op. Groups are
+   * local to this node. A member stays in its groups across restarts and leaves them when it stops
+   * for good. Throws `InvalidOptionError` for a group or name that is not a non-empty string,
+   * `NoSuchProcessError` when no process runs under `name`.
+   */
+  join(group: string, name: string): void {
+    this.kernel.groups.join(group, name);
+  }
+
+  /** Takes `name` out of `group`; returns whether it was a member. Throws `InvalidOptionError` like `join`. */
+  leave(group: string, name: string): boolean {
+    return this.kernel.groups.leave(group, name);
+  }
+
+  /** The names in `group`, in join order; `[]` for a group nobody is in. */
+  members(group: string): string[] {
+    return this.kernel.groups.members(group);
+  }
+
+  /**
+   * Casts `payload` to every member of `group`; resolves with how many mailboxes accepted it. A
+   * member that refuses (full mailbox, stopping) is left out of the count and its message is
+   * published as a `dead-letter` event whose reason is the error's name: one refusal never
+   * rejects the broadcast. Rejects with `InvalidOptionError` for a bad group name and with
+   * `InvalidPayloadError` (its `process` is the group) for a payload that is not plain data.
+   */
+  broadcast(group: string, payload: unknown): Promise<number> {
+    return this.kernel.broadcast(group, payload);
+  }
+
+  /**
    * Starts a process of a `@GenServer` type (its class, or its type name) under `options.name`,
    * as a child of `options.supervisor` (the root when left out); resolves once its `init` has run.
    * Rejects with `AlreadyStartedError`, `UnknownTypeError`, `NoSuchSupervisorError`,

@@ -96,7 +96,7 @@ export class SpecReader {
    */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
-    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope } = spec;
+    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope, groups } = spec;
     if (stateStore !== undefined) this.stateStore(stateStore, `${path}.stateStore`);
     return {
       args,
@@ -109,6 +109,7 @@ export class SpecReader {
       durableReplies: durableReplies === undefined ? undefined : this.flag(durableReplies, `${path}.durableReplies`),
       deleteStateOnStop: deleteStateOnStop === undefined ? undefined : this.flag(deleteStateOnStop, `${path}.deleteStateOnStop`),
       scope: scope === undefined ? undefined : this.scope(scope, `${path}.scope`),
+      groups: groups === undefined ? undefined : this.groups(groups, `${path}.groups`),
       // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
       store: undefined as Promise<StateStore> | null | undefined,
     };
@@ -134,6 +135,7 @@ export class SpecReader {
       stateVersion: this.count(read.stateVersion, `${path}.stateVersion`, 1),
       redact: this.keys(read.redact, `${path}.redact`),
       scope: this.scope(read.scope, `${path}.scope`),
+      groups: this.groups(read.groups, `${path}.groups`),
     } as GenServerOptions;
   }
 
@@ -174,6 +176,16 @@ export class SpecReader {
   private scope(value: unknown, path: string): ProcessScope | undefined {
     if (value === undefined || SCOPES.includes(value as ProcessScope)) return value as ProcessScope | undefined;
     throw new InvalidOptionError(path, value, "'cluster' or 'node'");
+  }
+
+  /** Process groups to join: an array of non-empty strings (read once, so a copy). */
+  private groups(value: unknown, path: string): string[] | undefined {
+    if (value === undefined) return undefined;
+    if (Array.isArray(value)) {
+      const groups = [...(value as unknown[])];
+      if (groups.every((group) => typeof group === 'string' && group.length > 0)) return groups as string[];
+    }
+    throw new InvalidOptionError(path, value, 'an array of group names (non-empty strings)');
   }
 
   private keys(value: unknown, path: string): string[] | undefined {
@@ -251,8 +263,8 @@ export class SpecReader {
   }
 }
 
-const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope'] as const;
-const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node'] as const;
+const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'groups'] as const;
+const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups'] as const;
 
 /** The listed fields of an options object, each read once (a throwing read names its path); absent ones left out. */
 function snapshot<T extends object>(options: T, keys: readonly string[], path: string): Partial<T> {

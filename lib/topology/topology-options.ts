@@ -34,6 +34,7 @@ export function processChild(spec: ProcessChildYaml): ChildSpec {
     durableReplies: spec.durable_replies,
     deleteStateOnStop: spec.delete_state_on_stop,
     scope: spec.scope,
+    groups: spec.groups,
   });
 }
 

@@ -119,6 +119,7 @@ export const processChildSchema = z.strictObject({
   durable_replies: z.boolean().optional(),
   delete_state_on_stop: z.boolean().optional(),
   scope: z.enum(['cluster', 'node']).optional(),
+  groups: z.array(z.string().min(1)).optional(),
 });
 
 export const genserverSchema = z.strictObject({
