@@ -34,6 +34,10 @@ describe('a TypeScript app using the package', () => {
     expect(problems(app('commonjs'), { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true })).toEqual([]);
   }, 60_000);
 
+  it('type-checks as a CommonJS app with module: node20 too', () => {
+    expect(problems(app('commonjs'), { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.Node20, moduleResolution: ts.ModuleResolutionKind.NodeNext })).toEqual([]);
+  }, 60_000);
+
   it('type-checks as an ES-module app (module: nodenext)', () => {
     expect(problems(app('module'), { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext })).toEqual([]);
   }, 60_000);
