@@ -120,7 +120,13 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
       const specs = await kvm.create(`${config.prefix}-specs`, { history: 1 });
       await claimNodeName(nodes, config.node, config.leaseTtlMs);
       const node = new ClusterNode(nc, config, host, leases, nodes, specs, createInbox(`${config.prefix}._INBOX`));
-      await node.open();
+      try {
+        await node.open();
+      } catch (error) {
+        // Whatever it opened (watches, timers, subscriptions) goes with it.
+        await node.close();
+        throw error;
+      }
       return node;
     } catch (error) {
       await nc.close().catch(() => undefined);

@@ -58,9 +58,15 @@ export class KvView {
         Logger.warn(`watch of ${this.what} ended: ${describeCause(error)}`, 'GenServerCluster');
       }
     })();
-    // An empty bucket delivers nothing to catch up with.
-    const status = await this.kv.status();
-    if (status.values === 0) caughtUp();
+    try {
+      // An empty bucket delivers nothing to catch up with.
+      const status = await this.kv.status();
+      if (status.values === 0) caughtUp();
+    } catch (error) {
+      // A watch left running would keep its heartbeat timer (and the process) alive after the connection closes.
+      this.close();
+      throw error;
+    }
     await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, Math.min(this.ttlMs, 2000)).unref())]);
     this.lastSweep = performance.now();
     this.timer = setInterval(() => this.sweep(), this.sweepMs);
