@@ -145,6 +145,9 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     this.sweepTimer.unref();
     void this.reactivateOrphans();
     void this.watchConnection();
+    // However the connection ends (closed by someone else too), the watches and timers end with it:
+    // a KV watch left running keeps its heartbeat timer, and the process, alive.
+    void this.nc.closed().then(() => this.close());
   }
 
   get self(): string {
@@ -337,10 +340,6 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
 
   claim(name: string, type: string): Promise<number | undefined> {
     return this.leases.claim(name, type);
-  }
-
-  epochOf(name: string): number | undefined {
-    return this.leases.epochOf(name);
   }
 
   leaseOf(name: string): HeldLease | undefined {

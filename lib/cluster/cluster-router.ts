@@ -2,12 +2,11 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { Logger } from '@nestjs/common';
 import { describeCause, stackOf } from '../errors/describe-value.js';
 import { kvKey } from '../common/kv-key.js';
-import type { GenServerError } from '../errors/genserver.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
-import { GenServerError as BaseError } from '../errors/genserver.error.js';
+import { GenServerError } from '../errors/genserver.error.js';
 import { MessageEnvelope, type Envelope } from '../process/envelope.js';
 import type { From } from '../process/from.js';
 import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
@@ -226,7 +225,7 @@ export class ClusterRouter implements Router {
     const replyTo = msg.reply;
     const message = decodeMessage(msg.data);
     if (message === undefined) {
-      if (replyTo) this.answer(replyTo, name, false, new BaseError(`a message for process "${name}" could not be read`), undefined);
+      if (replyTo) this.answer(replyTo, name, false, new GenServerError(`a message for process "${name}" could not be read`), undefined);
       return;
     }
     const cell = this.host.lookup(name);

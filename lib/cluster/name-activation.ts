@@ -6,7 +6,6 @@ import type { HeldLease } from './lease-table.js';
 export interface ActivationHost {
   readonly self: string;
   claim(name: string, type: string): Promise<number | undefined>;
-  epochOf(name: string): number | undefined;
   leaseOf(name: string): HeldLease | undefined;
   /** Gives the claim up; `final`: the process stopped for good (its spec goes; a topology child's standbys stand down). */
   release(name: string, final: boolean, topology: boolean): Promise<void>;

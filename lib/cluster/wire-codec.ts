@@ -60,8 +60,6 @@ export function decodeMessage(bytes: Uint8Array): WireMessage | undefined {
   }
 }
 
-/** The answer to a call (its reply or error) or to a cast (accepted, or why not). */
-export type WireAnswer = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: WireError };
 
 /** An answer's bytes; `maxBytes`: an error larger than that goes brief (see `briefError`). Throws only for an `ok` value V8 cannot clone. */
 export function encodeAnswer(ok: boolean, value: unknown, maxBytes = Infinity): Uint8Array {

@@ -500,6 +500,15 @@ describe('cluster probe', () => {
 
   // ---- leaks ----
 
+  it('leaves the cluster (watches and timers stopped) when its NATS connection is closed by anyone', async () => {
+    const [a] = await cluster(1);
+    const node = clusterOf(a!);
+    expect(node.closed).toBe(false);
+    await node.nc.close();
+    await sleep(50);
+    expect(node.closed).toBe(true);
+  });
+
   it('keeps no NATS subscription for monitors of names no node runs', async () => {
     const [a] = await cluster(2);
     await a!.runtime.start(Watcher, { name: 'w' });
