@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { KV } from '@nats-io/kv';
 import { kvKey } from '../common/kv-key.js';
 import { describeCause } from '../errors/describe-value.js';
-import { KvView, type ViewEntry, type ViewListener } from './kv-view.js';
+import { KvView, type BucketHandles, type ViewEntry, type ViewListener } from './kv-view.js';
 
 /** What a node announces about itself with every heartbeat. */
 interface Heartbeat {
@@ -23,15 +23,17 @@ export interface MembershipListener {
 export class ClusterMembership implements ViewListener {
   private readonly view: KvView;
   private timer: NodeJS.Timeout | null = null;
+  private readonly kv: KV;
 
   constructor(
-    private readonly kv: KV,
+    bucket: BucketHandles,
     readonly self: string,
     private readonly ttlMs: number,
     private readonly load: () => number,
     private readonly listener: MembershipListener,
   ) {
-    this.view = new KvView(kv, ttlMs, this, 'the nodes bucket');
+    this.kv = bucket.written;
+    this.view = new KvView(bucket.watched, ttlMs, this, 'the nodes bucket');
   }
 
   async open(): Promise<void> {

@@ -10,6 +10,7 @@ import { describeReason, type ExitReason } from '../process/exit-reason.js';
 import { ClusterMembership, type MembershipListener } from './cluster-membership.js';
 import { ClusterRouter, guarded, type RouterHost } from './cluster-router.js';
 import { LeaseTable, type HeldLease, type LeaseListener } from './lease-table.js';
+import type { BucketHandles } from './kv-view.js';
 import { NameActivation, type ActivationHost } from './name-activation.js';
 import { OwnerDirectory, type Owner } from './owner-directory.js';
 import { SpecRegistry, type StartSpec } from './spec-registry.js';
@@ -80,14 +81,14 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
     private readonly nc: NatsConnection,
     private readonly config: ClusterConfig,
     private readonly host: ClusterHost,
-    leases: KV,
-    nodes: KV,
+    leases: BucketHandles,
+    nodes: BucketHandles,
     specs: KV,
     inbox: string,
   ) {
-    this.leases = new LeaseTable(leases, config.node, config.leaseTtlMs, this);
+    this.leases = new LeaseTable(leases.written, config.node, config.leaseTtlMs, this);
     this.specs = new SpecRegistry(specs);
-    this.directory = new OwnerDirectory(leases, config.leaseTtlMs, (name, owner) => this.released(name, owner));
+    this.directory = new OwnerDirectory(leases.watched, config.leaseTtlMs, (name, owner) => this.released(name, owner));
     this.membership = new ClusterMembership(nodes, config.node, config.leaseTtlMs, () => this.activations.size - this.standbys.size, this);
     this.router = new ClusterRouter(nc, host, config.prefix, config.maxInFlight, inbox);
   }
@@ -108,17 +109,19 @@ export class ClusterNode implements ActivationHost, LeaseListener, MembershipLis
       throw new GenServerError(`cluster node "${config.node}" could not connect to NATS at ${String(config.connection.servers)}: ${describeCause(error)}`, { cause: error });
     }
     try {
-      // A lease operation that takes longer than a renewal period is no use: it fails and is retried
-      // (the client's default of 5 s would hold every renewal and claim up through a NATS outage).
-      const kvm = new Kvm(jetstream(nc, { timeout: Math.max(250, Math.floor(config.leaseTtlMs / 3)) }));
+      // Setting up (buckets, watches) may take seconds on a loaded server; a lease or heartbeat write
+      // that takes longer than a renewal period is no use: it fails and is retried (the client's
+      // default of 5 s would hold every renewal and claim up through a NATS outage). So two contexts.
+      const setup = new Kvm(jetstream(nc, { timeout: Math.max(10_000, config.leaseTtlMs * 2) }));
+      const writes = new Kvm(jetstream(nc, { timeout: Math.max(250, Math.floor(config.leaseTtlMs / 3)) }));
       const bucket = (name: string) =>
-        kvm.create(name, { ttl: config.leaseTtlMs, history: 1 }).catch((error: unknown) => {
+        setup.create(name, { ttl: config.leaseTtlMs, history: 1 }).catch((error: unknown) => {
           throw new GenServerError(`cluster bucket "${name}" could not be opened (every node must use the same leaseTtlMs and prefix): ${describeCause(error)}`, { cause: error });
         });
-      const leases = await bucket(`${config.prefix}-leases`);
-      const nodes = await bucket(`${config.prefix}-nodes`);
-      const specs = await kvm.create(`${config.prefix}-specs`, { history: 1 });
-      await claimNodeName(nodes, config.node, config.leaseTtlMs);
+      const leases = { watched: await bucket(`${config.prefix}-leases`), written: await writes.open(`${config.prefix}-leases`) };
+      const nodes = { watched: await bucket(`${config.prefix}-nodes`), written: await writes.open(`${config.prefix}-nodes`) };
+      const specs = await setup.create(`${config.prefix}-specs`, { history: 1 });
+      await claimNodeName(nodes.watched, config.node, config.leaseTtlMs);
       const node = new ClusterNode(nc, config, host, leases, nodes, specs, createInbox(`${config.prefix}._INBOX`));
       try {
         await node.open();

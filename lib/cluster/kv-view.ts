@@ -19,6 +19,12 @@ export interface ViewListener {
   removed(key: string, entry: ViewEntry): void;
 }
 
+/** One bucket seen through two JetStream contexts: one patient enough to set up a watch, one that gives up on a write within a renewal period. */
+export interface BucketHandles {
+  watched: KV;
+  written: KV;
+}
+
 /**
  * A live local copy of a KV bucket whose entries are rewritten by their owners every third of
  * `ttlMs`. Keys are decoded (`nameOfKvKey`). An entry not rewritten for `ttlMs` counts as gone: the
