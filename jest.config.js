@@ -1,12 +1,13 @@
 /** Jest runs the TypeScript sources as ES modules (Nest 12 is ESM-only). */
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/sample'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^nestjs-genserver$': '<rootDir>/lib/index.ts',
     '^nestjs-genserver/terminus$': '<rootDir>/lib/terminus/index.ts',
+    '^nestjs-genserver/testing$': '<rootDir>/lib/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -17,3 +17,9 @@ export const DEFAULT_MAX_RESTARTS = 3;
 export const DEFAULT_RESTART_WINDOW_MS = 5000;
 /** Messages a mailbox handles in one turn before it yields to the event loop (OTP gives a process ~4000 reductions per slice). */
 export const DEFAULT_DRAIN_BUDGET = 4000;
+
+/**
+ * Provider token of the fault hooks the testing kit (`nestjs-genserver/testing`) installs; the
+ * runtime runs without them (one null check per message).
+ */
+export const GENSERVER_FAULTS = Symbol('genserver:faults');

@@ -23,12 +23,3 @@ export function checkDuration(option: string, value: unknown): number {
   if (!isDuration(value)) throw new InvalidOptionError(option, value, DURATION_RULE);
   return value;
 }
-
-/**
- * Arms a timer for a duration, or none for `Infinity`. A computed delay (a backoff, a remaining
- * time) is clamped into the timer's range rather than wrapping to 1 ms.
- */
-export function armTimer(ms: number, fire: () => void): NodeJS.Timeout | null {
-  if (ms === Infinity) return null;
-  return setTimeout(fire, Math.min(MAX_DURATION_MS, Math.max(0, ms || 0)));
-}

@@ -25,7 +25,16 @@ export interface CallOptions {
   timeout?: number;
 }
 
-/** Where supervisors read the time for restart windows; a module option, so tests can drive it. */
+/**
+ * The time source of a runtime; a module option (`clock`), so tests can drive it. With `now` alone
+ * it drives restart windows only. With the four timer functions too (the testing kit's
+ * `VirtualClock`), every timer of the runtime runs on it: `sendAfter`, call timeouts, init
+ * timeouts, handler watchdogs, supervisor backoff and heartbeats, checkpoint intervals.
+ */
 export interface Clock {
   now(): number;
+  setTimeout?(fire: () => void, ms: number): unknown;
+  clearTimeout?(handle: unknown): void;
+  setInterval?(fire: () => void, ms: number): unknown;
+  clearInterval?(handle: unknown): void;
 }

@@ -1,5 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
-import { armTimer } from '../common/duration.js';
+import { armTimer } from '../common/scheduler.js';
 import type { ProcessType } from './process-type.js';
 import type { Envelope } from './envelope.js';
 import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
@@ -31,7 +31,7 @@ export class HandlerRunner {
   /** Telemetry of that message, when traced or metered. */
   private trace: MessageTrace | null = null;
   /** The watchdog of the running handler, when it is async and limited. */
-  private watchdog: NodeJS.Timeout | null = null;
+  private watchdog: unknown = null;
 
   constructor(
     private readonly owner: RunnerOwner,
@@ -51,8 +51,10 @@ export class HandlerRunner {
     const method = owner.type.handlers.find(envelope.kind, envelope.type);
     if (method === undefined) return owner.unhandled(envelope);
     this.current = envelope;
+    const fault = owner.ports.faults?.messageFault(owner.name);
+    if (fault !== undefined) return this.crash(envelope, fault);
     const limited = this.limitMs !== Infinity;
-    const startedAt = limited ? Date.now() : 0;
+    const startedAt = limited ? owner.ports.scheduler.now() : 0;
     let result: unknown;
     let then: unknown;
     try {
@@ -73,11 +75,11 @@ export class HandlerRunner {
         }
       });
       return limited
-        ? this.watch(envelope, settled, this.limitMs - (Date.now() - startedAt))
+        ? this.watch(envelope, settled, this.limitMs - (owner.ports.scheduler.now() - startedAt))
         : settled.then((value) => this.complete(envelope, value), (error: unknown) => this.crash(envelope, error));
     }
     // A synchronous handler cannot be interrupted; one that overran is judged when it returns.
-    if (limited && Date.now() - startedAt > this.limitMs) return this.crash(envelope, 'handler_timeout');
+    if (limited && owner.ports.scheduler.now() - startedAt > this.limitMs) return this.crash(envelope, 'handler_timeout');
     return this.complete(envelope, result);
   }
 
@@ -109,7 +111,7 @@ export class HandlerRunner {
         if (decided) return;
         decided = true;
         // Only its own: after an abandon, the runner's watchdog may be a later handler's.
-        if (timer) clearTimeout(timer);
+        if (timer !== null) this.owner.ports.scheduler.clearTimeout(timer);
         if (this.watchdog === timer) this.watchdog = null;
         try {
           resolve(outcome());
@@ -117,7 +119,7 @@ export class HandlerRunner {
           reject(error); // the mailbox's last-resort guard takes it from here
         }
       };
-      const timer = armTimer(remainingMs, () => decide(() => this.crash(envelope, 'handler_timeout')));
+      const timer = armTimer(remainingMs, () => decide(() => this.crash(envelope, 'handler_timeout')), this.owner.ports.scheduler);
       this.watchdog = timer;
       result.then(
         (value) => decide(() => this.complete(envelope, value)),
@@ -127,7 +129,7 @@ export class HandlerRunner {
   }
 
   private stopWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.watchdog !== null) this.owner.ports.scheduler.clearTimeout(this.watchdog);
     this.watchdog = null;
   }
 

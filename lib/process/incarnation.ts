@@ -1,4 +1,5 @@
-import { armTimer, checkDuration } from '../common/duration.js';
+import { checkDuration } from '../common/duration.js';
+import { armTimer } from '../common/scheduler.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
@@ -49,7 +50,7 @@ export class Incarnation implements ProcessBinding, Waiter {
   private ended = false;
   private timers: TimerTable | null = null;
   /** The wait of `within`, while it lasts. */
-  private limit: { timer: NodeJS.Timeout | null; cancel(): void } | null = null;
+  private limit: { timer: unknown; cancel(): void } | null = null;
 
   constructor(
     private readonly owner: IncarnationOwner,
@@ -63,7 +64,7 @@ export class Incarnation implements ProcessBinding, Waiter {
 
   /** Its `init` has finished: uptime counts from now. */
   markStarted(): void {
-    this.startedAt = Date.now() - CLOCK_ORIGIN;
+    this.startedAt = this.owner.ports.scheduler.now() - CLOCK_ORIGIN;
   }
 
   /** Its `init` returned. */
@@ -73,7 +74,7 @@ export class Incarnation implements ProcessBinding, Waiter {
 
   /** Milliseconds since its `init` finished; 0 while `init` runs. */
   uptimeMs(): number {
-    return this.startedAt === null ? 0 : Date.now() - CLOCK_ORIGIN - this.startedAt;
+    return this.startedAt === null ? 0 : this.owner.ports.scheduler.now() - CLOCK_ORIGIN - this.startedAt;
   }
 
   sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef {
@@ -89,7 +90,7 @@ export class Incarnation implements ProcessBinding, Waiter {
     // another process, to whichever incarnation runs there when it fires.
     const target = to ?? name;
     const number = target === name ? this.number : undefined;
-    return (this.timers ??= new TimerTable()).start(delay, () => outbox.info(target, payload, number, link));
+    return (this.timers ??= new TimerTable(this.owner.ports.scheduler)).start(delay, () => outbox.info(target, payload, number, link));
   }
 
   cancelTimer(ref: TimerRef): boolean {
@@ -141,17 +142,17 @@ export class Incarnation implements ProcessBinding, Waiter {
   within(work: Promise<unknown>, ms: number, timedOut: unknown): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const limit = {
-        timer: null as NodeJS.Timeout | null,
+        timer: null as unknown,
         cancel: () => settle(() => reject(new ProcessStoppedError(this.owner.name, 'it was shut down during init()'))),
       };
       const settle = (done: () => void) => {
         if (this.limit !== limit) return;
-        if (limit.timer) clearTimeout(limit.timer);
+        if (limit.timer !== null) this.owner.ports.scheduler.clearTimeout(limit.timer);
         this.limit = null;
         done();
       };
       this.limit = limit;
-      limit.timer = armTimer(ms, () => settle(() => reject(timedOut)));
+      limit.timer = armTimer(ms, () => settle(() => reject(timedOut)), this.owner.ports.scheduler);
       work.then(() => settle(resolve), (error: unknown) => settle(() => reject(error)));
     });
   }

@@ -95,7 +95,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   ) {
     this.mailbox = new Mailbox(this, ports.drainBudget);
     this.persistence = options.store
-      ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, ports.outbox, ports.emit.bind(ports))
+      ? new ProcessState(this, type, options.store, options.checkpoint, options.durableReplies, ports.outbox, ports.emit.bind(ports), ports.scheduler)
       : null;
   }
 

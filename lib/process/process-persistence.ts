@@ -8,6 +8,7 @@ import { StateVersionError } from '../errors/state-version.error.js';
 import type { From } from './from.js';
 import type { GenServerProcess } from './gen-server-process.js';
 import type { Outbox } from './process-ports.js';
+import type { Scheduler } from '../common/scheduler.js';
 import type { GenServerEvent } from './process-events.js';
 import { Checkpointer } from '../state/checkpointer.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
@@ -30,7 +31,7 @@ export interface StateOwner {
  */
 export class ProcessState {
   private readonly checkpointer: Checkpointer;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   /** Deferred replies (`durableReplies`) waiting for the next checkpoint. */
   private durableQueue: { from: From; value: unknown }[] = [];
 
@@ -42,6 +43,7 @@ export class ProcessState {
     private readonly durableReplies: boolean,
     private readonly outbox: Outbox,
     private readonly emit: (event: GenServerEvent) => void,
+    private readonly scheduler: Scheduler,
   ) {
     this.checkpointer = new Checkpointer(store, owner.name, policy, type.options.stateVersion ?? 1);
   }
@@ -96,13 +98,12 @@ export class ProcessState {
   /** An incarnation is running: for `{ intervalMs }`, checkpoint changed state at boundaries. */
   started(): void {
     const every = this.checkpointer.intervalMs;
-    if (every === undefined || this.timer) return;
-    this.timer = setInterval(() => {
+    if (every === undefined || this.timer !== null) return;
+    this.timer = this.scheduler.setInterval(() => {
       if (!this.checkpointer.dirty || this.owner.liveInstance === null) return;
       if (this.owner.atBoundary) void this.take().catch(() => undefined);
       else this.checkpointer.request();
     }, every);
-    this.timer.unref();
   }
 
   /**
@@ -140,7 +141,7 @@ export class ProcessState {
    * waiting get `error`.
    */
   async end(instance: GenServerProcess | null, saveChanges: boolean, error: unknown): Promise<unknown> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer !== null) this.scheduler.clearInterval(this.timer);
     this.timer = null;
     let failed: unknown;
     if (instance && saveChanges && this.checkpointer.dirty) {

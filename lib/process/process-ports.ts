@@ -5,6 +5,8 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TraceCarrier } from '../telemetry/trace-carrier.js';
 import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
+import type { Scheduler } from '../common/scheduler.js';
+import type { FaultHooks } from '../common/fault-hooks.js';
 
 /**
  * A process that may be blocked on a call it made: it is, while it still runs the handler of the
@@ -54,6 +56,10 @@ export interface ProcessPorts {
   readonly monitors: MonitorRegistry;
   readonly telemetry: Telemetry;
   readonly drainBudget: number;
+  /** Time and timers: Node's, or the module `clock`'s. */
+  readonly scheduler: Scheduler;
+  /** The testing kit's fault hooks; `null` outside tests. */
+  readonly faults: FaultHooks | null;
   /** In a cluster: this node's name (status and tree show it). */
   readonly node: string | undefined;
   emit(event: GenServerEvent): void;

@@ -1,4 +1,4 @@
-import { armTimer } from '../common/duration.js';
+import { armTimer, type Scheduler } from '../common/scheduler.js';
 import { TimerRef } from './timer-ref.js';
 
 let nextTimerId = 1;
@@ -6,7 +6,9 @@ let nextTimerId = 1;
 /** The `sendAfter` timers of one incarnation; all of them go when it ends. */
 export class TimerTable {
   /** `null` for a timer of `Infinity` ms: it never fires, but can be cancelled. */
-  private timers: Map<number, NodeJS.Timeout | null> | null = null;
+  private timers: Map<number, unknown> | null = null;
+
+  constructor(private readonly scheduler: Scheduler) {}
 
   /** `ms` is a duration already checked (see `checkDuration`). */
   start(ms: number, fire: () => void): TimerRef {
@@ -17,7 +19,7 @@ export class TimerTable {
       armTimer(ms, () => {
         timers.delete(id);
         fire();
-      }),
+      }, this.scheduler),
     );
     return new TimerRef(id);
   }
@@ -26,14 +28,14 @@ export class TimerTable {
     const timers = this.timers;
     if (timers === null || !timers.has(ref.id)) return false;
     const timer = timers.get(ref.id);
-    if (timer) clearTimeout(timer);
+    if (timer !== null) this.scheduler.clearTimeout(timer);
     timers.delete(ref.id);
     return true;
   }
 
   cancelAll(): void {
     if (!this.timers) return;
-    for (const timer of this.timers.values()) if (timer) clearTimeout(timer);
+    for (const timer of this.timers.values()) if (timer !== null) this.scheduler.clearTimeout(timer);
     this.timers = null;
   }
 

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { checkDuration, isDuration, DURATION_RULE } from '../common/duration.js';
 import { isInstance } from '../common/is-instance.js';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET } from '../genserver.constants.js';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_DRAIN_BUDGET, GENSERVER_FAULTS } from '../genserver.constants.js';
 import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
@@ -39,6 +39,8 @@ import { checkProcessName } from './process-name.js';
 import type { ClusterHost, ClusterNode } from '../cluster/cluster-node.js';
 import type { ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { natsConnectOptions } from '../cluster/nats-connect-options.js';
+import { schedulerOf, type Scheduler } from '../common/scheduler.js';
+import type { FaultHooks } from '../common/fault-hooks.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -73,7 +75,10 @@ export interface CellOverrides {
 @Injectable()
 export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   private readonly registry = new ProcessRegistry();
-  readonly calls = new PendingCalls();
+  readonly calls: PendingCalls;
+  /** Time and timers of this runtime: Node's, or the module `clock`'s (see `Clock`). */
+  readonly scheduler: Scheduler;
+  readonly faults: FaultHooks | null;
   /** Process groups of this node; a process leaves them when its name is released. */
   readonly groups = new ProcessGroups((name) => {
     const cell = this.registry.get(name);
@@ -136,13 +141,17 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   constructor(
     @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
     readonly events: GenServerEvents,
+    @Optional() @Inject(GENSERVER_FAULTS) faults?: FaultHooks,
   ) {
+    this.faults = faults ?? null;
     this.callTimeout = checkDuration('callTimeout', options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS);
     this.drainBudget = checkCount('drainBudget', options.drainBudget ?? DEFAULT_DRAIN_BUDGET, 1);
     // Module defaults every process may fall back on are checked once, here, not at each start.
     if (options.maxMailbox !== undefined) checkCount('maxMailbox', options.maxMailbox, 1);
     if (options.initTimeoutMs !== undefined) checkDuration('initTimeoutMs', options.initTimeoutMs);
     this.checkPayloads = options.checkPayloads ?? true;
+    this.scheduler = schedulerOf(options.clock);
+    this.calls = new PendingCalls(this.scheduler);
     this.router = new LocalRouter(this.registry, this.calls);
   }
 

@@ -5,8 +5,7 @@ import type { Envelope } from '../process/envelope.js';
 import { From } from '../process/from.js';
 import { RemoteFrom } from '../process/remote-from.js';
 import type { Waiter } from '../process/process-ports.js';
-
-
+import { systemScheduler, type Scheduler } from '../common/scheduler.js';
 
 /**
  * A call waiting for its reply. It is the `From` its handler receives (so settling it needs no
@@ -65,9 +64,10 @@ export class PendingCall extends From {
 class DeadlineList {
   private head: PendingCall | null = null;
   private tail: PendingCall | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
 
   constructor(
+    private readonly scheduler: Scheduler,
     private readonly expire: (call: PendingCall) => void,
     /** The timer found the list empty: the owner may forget it (timeouts computed per call would pile up). */
     private readonly idle: () => void,
@@ -80,7 +80,7 @@ class DeadlineList {
     else this.head = call;
     this.tail = call;
     // An armed timer is due no later than this call's deadline: same timeout, made earlier.
-    if (!this.timer) this.arm(call.deadline);
+    if (this.timer === null) this.arm(call.deadline);
   }
 
   remove(call: PendingCall): void {
@@ -96,18 +96,18 @@ class DeadlineList {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== null) this.scheduler.clearTimeout(this.timer);
     this.timer = null;
   }
 
   private arm(deadline: number): void {
     // setTimeout fires at once for delays over 2^31-1 ms; longer waits re-arm on the way.
-    this.timer = setTimeout(this.fire, Math.min(MAX_DURATION_MS, Math.max(0, deadline - Date.now())));
+    this.timer = this.scheduler.setTimeout(this.fire, Math.min(MAX_DURATION_MS, Math.max(0, deadline - this.scheduler.now())));
   }
 
   private readonly fire = (): void => {
     this.timer = null;
-    const now = Date.now();
+    const now = this.scheduler.now();
     while (this.head && this.head.deadline <= now) this.expire(this.head);
     if (this.head) this.arm(this.head.deadline);
     else this.idle();
@@ -124,6 +124,8 @@ export class PendingCalls {
   private nextRef = 1;
   private waiting = 0;
 
+  constructor(private readonly scheduler: Scheduler = systemScheduler) {}
+
   get size(): number {
     return this.waiting;
   }
@@ -133,7 +135,7 @@ export class PendingCalls {
    * passes its name, its incarnation and what it is handling (for cycle detection).
    */
   create(to: string, timeoutMs: number, caller: string | null, waiter: Waiter | null, during: Envelope | null): PendingCall {
-    return new PendingCall(this.nextRef++, caller, to, timeoutMs, Date.now() + timeoutMs, waiter, during);
+    return new PendingCall(this.nextRef++, caller, to, timeoutMs, this.scheduler.now() + timeoutMs, waiter, during);
   }
 
   /** Starts the call's clock; its promise then settles with the reply, an error, or `CallTimeoutError`. */
@@ -209,6 +211,7 @@ export class PendingCalls {
     let list = this.lists.get(timeoutMs);
     if (!list) {
       const created: DeadlineList = new DeadlineList(
+        this.scheduler,
         (call) => this.reject(call, new CallTimeoutError(call.to, call.timeoutMs)),
         () => {
           this.lists.delete(timeoutMs);

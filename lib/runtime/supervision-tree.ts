@@ -15,6 +15,7 @@ import type { ProcessCell } from '../process/process-cell.js';
 import type { GenServerEvent } from '../process/process-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
 import { systemClock, type Clock } from '../supervisor/restart-intensity.js';
+import type { Scheduler } from '../common/scheduler.js';
 import { SupervisorNode, type SupervisorHost } from '../supervisor/supervisor-node.js';
 import { SpecReader } from '../supervisor/spec-reader.js';
 import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from '../interfaces/supervision.interface.js';
@@ -38,6 +39,7 @@ type TypeProblems = (TopologyProblem & { source: string })[];
 @Injectable()
 export class SupervisionTree implements SupervisorHost {
   readonly clock: Clock;
+  readonly scheduler: Scheduler;
   private root: SupervisorNode | null = null;
   private readonly supervisors = new Map<string, SupervisorNode>();
   private readonly reader: SpecReader;
@@ -48,6 +50,7 @@ export class SupervisionTree implements SupervisorHost {
     private readonly stores: StateStores,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.scheduler = kernel.scheduler;
     this.reader = new SpecReader();
     kernel.tree = { start: (type, options) => this.startProcess(type, options), stop: (name, reason) => this.stopHere(name, reason) };
   }

@@ -1,5 +1,5 @@
 import { describeCause, stackOf } from '../errors/describe-value.js';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { createRequire } from 'node:module';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -11,6 +11,8 @@ import { NatsStateStore } from './nats-state.store.js';
 import type { StateStore, StateStoreSpec } from '../interfaces/state-store.interface.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
+import { GENSERVER_FAULTS } from '../genserver.constants.js';
+import type { FaultHooks } from '../common/fault-hooks.js';
 import { DEFAULT_CLUSTER_PREFIX, isNatsName, isServerList, readClusterOptions } from '../cluster/cluster-options.js';
 import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 
@@ -54,6 +56,7 @@ export class StateStores {
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(GENSERVER_OPTIONS) private readonly options: GenServerModuleOptions,
+    @Optional() @Inject(GENSERVER_FAULTS) private readonly faults?: FaultHooks,
   ) {}
 
   /**
@@ -61,6 +64,12 @@ export class StateStores {
    * an `InvalidOptionError` (thrown, not rejected: the tree asks while it is built, so at boot).
    */
   resolve(spec: StateStoreSpec): Promise<StateStore> {
+    const store = this.resolveUnwrapped(spec);
+    const faults = this.faults;
+    return faults === undefined ? store : store.then((found) => faults.wrapStore(found));
+  }
+
+  private resolveUnwrapped(spec: StateStoreSpec): Promise<StateStore> {
     if (!isStateStoreSpec(spec)) throw new InvalidOptionError('stateStore', spec, STATE_STORE_RULE);
     if (typeof spec === 'function') return Promise.resolve(this.provided(spec));
     if (typeof (spec as StateStore).load === 'function') return Promise.resolve(spec as StateStore);

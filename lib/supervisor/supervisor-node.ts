@@ -8,6 +8,7 @@ import type { GenServerEvent } from '../process/process-events.js';
 import { MAX_DURATION_MS } from '../common/duration.js';
 import { backoffDelay } from './backoff.js';
 import { RestartIntensity, type Clock } from './restart-intensity.js';
+import type { Scheduler } from '../common/scheduler.js';
 import type { ChildParent, SupervisedChild } from '../process/supervised-child.js';
 import type { BackoffSpec, RestartStrategy, RestartType, TreeNode } from '../interfaces/supervision.interface.js';
 import type { StateStoreSpec } from '../interfaces/state-store.interface.js';
@@ -30,7 +31,10 @@ export interface ResolvedSupervisor {
 
 /** What a supervisor needs from the runtime around it. */
 export interface SupervisorHost {
+  /** Restart windows read this time. */
   readonly clock: Clock;
+  /** Backoff waits and heartbeats run on these timers. */
+  readonly scheduler: Scheduler;
   emit(event: GenServerEvent): void;
   /** The root gave up: the runtime stops. */
   rootFailed(root: SupervisorNode, reason: ExitReason): Promise<void>;
@@ -63,8 +67,8 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   /** Bumped whenever it is shut down, restarted or stopped: a restart decision of an older epoch is dropped. */
   private epoch = 0;
   private starting: Promise<void> | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private backoff: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private heartbeat: unknown = null;
+  private backoff: { timer: unknown; resolve: () => void } | null = null;
   private removing: Promise<void> | null = null;
   /** The store its processes use when they name none: its own, else its parent's (set by the tree). */
   inheritedStore: StateStoreSpec | undefined;
@@ -329,29 +333,28 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
   private wait(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.backoff = null; resolve(); }, Math.min(ms, MAX_DURATION_MS));
+      const timer = this.host.scheduler.setTimeout(() => { this.backoff = null; resolve(); }, Math.min(ms, MAX_DURATION_MS));
       this.backoff = { timer, resolve };
     });
   }
 
   private cancelBackoff(): void {
     if (!this.backoff) return;
-    clearTimeout(this.backoff.timer);
+    this.host.scheduler.clearTimeout(this.backoff.timer);
     this.backoff.resolve();
     this.backoff = null;
   }
 
   private startHeartbeat(): void {
     const every = this.spec.heartbeatMs;
-    if (every <= 0 || every === Infinity || this.heartbeat || this.status !== 'running') return;
-    this.heartbeat = setInterval(() => {
+    if (every <= 0 || every === Infinity || this.heartbeat !== null || this.status !== 'running') return;
+    this.heartbeat = this.host.scheduler.setInterval(() => {
       for (const child of this.children) child.beat?.();
     }, every);
-    this.heartbeat.unref();
   }
 
   private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.heartbeat !== null) this.host.scheduler.clearInterval(this.heartbeat);
     this.heartbeat = null;
   }
 }

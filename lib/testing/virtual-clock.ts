@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { checkDuration } from '../common/duration.js';
+import type { Clock } from '../interfaces/genserver.types.js';
+import { ClockNotIdleError } from './clock-not-idle.error.js';
+
+interface VirtualTimer {
+  readonly id: number;
+  at: number;
+  readonly every: number | undefined;
+  readonly fire: () => void;
+}
+
+/** Event-loop turns given to the app after each timer fires: mailbox, handler, store and reply chains settle in a few. */
+const SETTLE_TURNS = 5;
+const DEFAULT_IDLE_LIMIT = 10_000;
+
+/**
+ * A clock that moves only when a test moves it. `GenServerTestingModule` makes it the runtime's
+ * clock, so every timer of the app runs on it — `sendAfter`, call timeouts, init timeouts, handler
+ * watchdogs, supervisor backoff, restart windows, heartbeats and checkpoint intervals — while
+ * Node's global timers stay untouched (jest's own, your HTTP client's). Timers due at the same
+ * instant fire in the order they were set; after each one the app gets a few event-loop turns to
+ * handle what it caused, so a test reads the outcome right after `await clock.tick(ms)`.
+ * Shutdown waits (`shutdownMs`) stay on real time: closing an app never waits for a clock nobody moves.
+ */
+@Injectable()
+export class VirtualClock implements Clock {
+  private time: number;
+  private readonly timers = new Map<number, VirtualTimer>();
+  private nextId = 1;
+
+  /** `start`: what `now()` reads before the first tick (default 0). */
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  /** The virtual time in ms. */
+  now(): number {
+    return this.time;
+  }
+
+  /** Timers set and not yet fired or cleared (repeating ones included). */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  setTimeout(fire: () => void, ms: number): unknown {
+    return this.add(fire, ms, undefined);
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (typeof handle === 'number') this.timers.delete(handle);
+  }
+
+  setInterval(fire: () => void, ms: number): unknown {
+    return this.add(fire, ms, Math.max(1, ms));
+  }
+
+  clearInterval(handle: unknown): void {
+    this.clearTimeout(handle);
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at its
+   * own instant (a timer set by a firing one fires too when it falls within `ms`). Resolves once
+   * the app has handled what they caused. Throws `InvalidOptionError` for a negative or non-number `ms`.
+   */
+  async tick(ms: number): Promise<void> {
+    const target = this.time + checkDuration('clock.tick ms', ms);
+    await settle();
+    for (let timer = this.next(target); timer !== undefined; timer = this.next(target)) {
+      this.fire(timer);
+      await settle();
+    }
+    if (target !== Infinity) this.time = target;
+    await settle();
+  }
+
+  /**
+   * Fires timers in time order, moving the clock to each, until no one-shot timer is left (repeating
+   * ones, such as heartbeats, do not keep the clock busy; they fire when time passes them). Resolves
+   * with how many one-shot timers fired. A process that re-arms a timer for ever never lets the clock go
+   * idle: after `limit` timers (default 10,000) it rejects with `ClockNotIdleError`; use `tick` there.
+   */
+  async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
+    const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
+    let fired = 0;
+    await settle();
+    for (;;) {
+      const oneShot = this.earliest((timer) => timer.every === undefined);
+      if (oneShot === undefined) return fired;
+      if (fired >= limit) throw new ClockNotIdleError(fired, this.time, this.timers.size);
+      const timer = this.next(oneShot.at)!;
+      this.fire(timer);
+      if (timer.every === undefined) fired++;
+      await settle();
+    }
+  }
+
+  private add(fire: () => void, ms: number, every: number | undefined): number {
+    const id = this.nextId++;
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.timers.set(id, { id, at: this.time + delay, every, fire });
+    return id;
+  }
+
+  /** The earliest timer due at or before `until` (ties: the first set). */
+  private next(until: number): VirtualTimer | undefined {
+    const timer = this.earliest(() => true);
+    return timer !== undefined && timer.at <= until ? timer : undefined;
+  }
+
+  private earliest(match: (timer: VirtualTimer) => boolean): VirtualTimer | undefined {
+    let found: VirtualTimer | undefined;
+    for (const timer of this.timers.values()) {
+      if (match(timer) && (found === undefined || timer.at < found.at)) found = timer;
+    }
+    return found;
+  }
+
+  private fire(timer: VirtualTimer): void {
+    this.time = Math.max(this.time, timer.at);
+    if (timer.every === undefined) this.timers.delete(timer.id);
+    else timer.at += timer.every;
+    timer.fire();
+  }
+}
+
+/** A few event-loop turns: promise chains and `setImmediate` work the timer set off run to their end. */
+export async function settle(turns = SETTLE_TURNS): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
