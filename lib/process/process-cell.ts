@@ -193,7 +193,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (this.counters === null && !busy) return;
     if (!this.stats.beat(this.status === 'running', busy)) return;
     Logger.warn(`no message handled for a whole heartbeat with ${this.mailbox.length} waiting`, this.name);
-    this.ports.emit({ type: 'stuck', name: this.name, at: Date.now(), mailbox: this.mailbox.length, handling: this.current?.type });
+    this.ports.emit({ type: 'stuck', name: this.name, at: this.ports.scheduler.now(), mailbox: this.mailbox.length, handling: this.current?.type });
   }
 
   // ---- lifecycle, as driven by the supervisor ----
@@ -246,7 +246,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private started(halts: number): undefined {
     if (this.stopReason !== null) throw new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (halts !== this.halts) return undefined;
-    this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: Date.now() });
+    this.ports.emit({ type: 'started', name: this.name, processType: this.type.typeName, at: this.ports.scheduler.now() });
     this.run();
     return undefined;
   }
@@ -267,14 +267,14 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       if (halts !== this.halts || this.stopReason !== null) return;
       this.stats.errors++;
       Logger.error(describeCause(error), undefined, this.name);
-      this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: (error as ProcessInitError).cause, messageType: undefined });
+      this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: (error as ProcessInitError).cause, messageType: undefined });
       throw error;
     }
     // Shut down (or stopped) while `init` ran: whoever did that decides what comes next.
     if (halts !== this.halts || this.stopReason !== null) return;
     this.stats.restarts++;
     this.ports.telemetry.restarted(this.type.typeName);
-    this.ports.emit({ type: 'restarted', name: this.name, at: Date.now(), restarts: this.stats.restarts });
+    this.ports.emit({ type: 'restarted', name: this.name, at: this.ports.scheduler.now(), restarts: this.stats.restarts });
     this.run();
   }
 
@@ -343,7 +343,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       // name runs elsewhere, and its monitors wait for that process.
       if (this.holdsName) this.ports.monitors.down(this.name, reason);
       this.ports.release(this.name);
-      this.ports.emit({ type: 'stopped', name: this.name, at: Date.now(), reason });
+      this.ports.emit({ type: 'stopped', name: this.name, at: this.ports.scheduler.now(), reason });
       // Gone for good: no longer its supervisor's child (whoever removed it may say so again).
       this.parent?.forget(this);
     }
@@ -462,7 +462,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   storeFailed(instance: GenServerProcess | null, error: unknown): void {
     this.stats.errors++;
     Logger.error(`checkpoint failed: ${describeCause(error)}`, stackOf(error), this.name);
-    this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: undefined });
+    this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: undefined });
     const live = this.live;
     if (live === null || live.instance !== instance) return; // that incarnation has already ended
     // Overrides an orderly stop the handler may have asked for: this is a crash.
@@ -511,7 +511,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (envelope.kind === 'call') this.ports.outbox.fail(envelope.from as From, crashed);
     const state = this.presentState();
     Logger.error(`${crashed.message}; state: ${stateForLog(state)}`, stackOf(error), this.name);
-    this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: error, messageType: envelope.type, state });
+    this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: envelope.type, state });
     this.ports.outbox.deadLetter(envelope, 'crashed');
     return this.exitItself(crashReason(error));
   }
@@ -660,7 +660,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       // What changed since the last checkpoint is lost: report it, and exit as a crash.
       this.stats.errors++;
       Logger.error(`final checkpoint failed: ${describeCause(failed)}`, stackOf(failed), this.name);
-      this.ports.emit({ type: 'crashed', name: this.name, at: Date.now(), reason: failed, messageType: undefined });
+      this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: failed, messageType: undefined });
       reason = crashReason(failed);
     }
     if (live === null) return reason;

@@ -4,7 +4,7 @@ import type { Envelope } from './envelope.js';
 interface EventBase {
   /** Process name. */
   readonly name: string;
-  /** Epoch ms. */
+  /** When it happened: epoch ms (the module `clock`'s time when it has timers, such as the testing kit's VirtualClock). */
   readonly at: number;
 }
 

@@ -72,7 +72,7 @@ export class ProcessState {
       } else {
         Logger.error(`${error.message}; the store cannot move it aside, so the next checkpoint will replace it; starting from init()`, undefined, name);
       }
-      this.emit({ type: 'state-corrupt', name, at: Date.now(), reason: error.reason });
+      this.emit({ type: 'state-corrupt', name, at: this.scheduler.now(), reason: error.reason });
       record = undefined;
     }
     this.checkpointer.restart(record?.seq ?? 0);

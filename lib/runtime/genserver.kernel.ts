@@ -445,7 +445,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
 
   deadLetter(envelope: Envelope, reason: string): void {
     this.telemetry.deadLetter(reason);
-    this.emit({ type: 'dead-letter', name: envelope.to, at: Date.now(), reason, envelope });
+    this.emit({ type: 'dead-letter', name: envelope.to, at: this.scheduler.now(), reason, envelope });
   }
 
   emit(event: GenServerEvent): void {

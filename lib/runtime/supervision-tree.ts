@@ -175,7 +175,7 @@ export class SupervisionTree implements SupervisorHost {
   async rootFailed(root: SupervisorNode, reason: ExitReason): Promise<void> {
     await root.remove('shutdown');
     const text = messages.rootFailed(root.name, describeReason(reason));
-    this.kernel.emit({ type: 'fatal', name: root.name, at: Date.now(), reason });
+    this.kernel.emit({ type: 'fatal', name: root.name, at: this.scheduler.now(), reason });
     if ((this.options.onRootFailure ?? 'shutdown') === 'keep') {
       Logger.error(text, undefined, 'GenServer');
       return;

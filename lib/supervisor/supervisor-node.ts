@@ -283,7 +283,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       undefined,
       this.name,
     );
-    this.host.emit({ type: 'escalated', name: this.name, at: Date.now(), reason });
+    this.host.emit({ type: 'escalated', name: this.name, at: this.host.scheduler.now(), reason });
     await this.shutdownChildren('shutdown');
     if (this.parent) this.parent.childExited(this, this.generation, 'shutdown');
     else await this.host.rootFailed(this, reason);
