@@ -21,7 +21,7 @@ export function checkClientBindings(bindings: readonly ClientBinding[], app: Cli
     const cls = binding.cls;
     if (!cls || ![...binding.users].some((user) => app.inApp(user))) continue;
     const name = binding.name ?? processNameOf(cls);
-    if (name === undefined) throw new TypedClientError(cls.name, undefined, messages.clientNoProcessName(cls.name));
+    if (name === undefined) throw new TypedClientError(cls.name, undefined, messages.clientNoProcessName(cls.name, 'inject'));
     const declared = binding.name === undefined ? undefined : app.declaredClass(name);
     if (declared && declared.cls !== cls) {
       throw new TypedClientError(cls.name, undefined, messages.clientTypeMismatch(name, cls.name, declared.cls.name === declared.typeName ? declared.cls.name : `${declared.cls.name} ("${declared.typeName}")`));

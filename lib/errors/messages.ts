@@ -92,8 +92,10 @@ export const messages = {
     `${className}.${method} is a @Handle${capitalize(other)} handler, not a @Handle${capitalize(kind)} one: use client.${other}('${method}')`,
   clientNotAHandler: (className: string, method: string, kind: string) =>
     `${className}.${method} is not a @Handle${capitalize(kind)} handler (a typed client sends only to methods that carry @HandleCall or @HandleCast)`,
-  clientNoProcessName: (className: string) =>
-    `@InjectGenServer(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with @InjectGenServer('name', ${className})`,
+  clientNoProcessName: (className: string, via: 'inject' | 'runtime') =>
+    via === 'inject'
+      ? `@InjectGenServer(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with @InjectGenServer('name', ${className})`
+      : `runtime.client(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with runtime.client('name', ${className})`,
   clientTypeMismatch: (name: string, className: string, declared: string) =>
     `@InjectGenServer('${name}', ${className}): the process "${name}" is declared with the type ${declared}, not ${className}; bind the client to ${declared} or use another name`,
   clientMethodName: (found: string) => `a message name that is not a string (${found})`,

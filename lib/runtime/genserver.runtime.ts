@@ -71,7 +71,7 @@ export class GenServerRuntime {
   client<T>(nameOrClass: string | Type<T>, cls?: Type<T>): GenServerClient<T> {
     if (typeof nameOrClass === 'function') {
       const name = processNameOf(nameOrClass);
-      if (name === undefined) throw new TypedClientError(nameOrClass.name, undefined, messages.clientNoProcessName(nameOrClass.name));
+      if (name === undefined) throw new TypedClientError(nameOrClass.name, undefined, messages.clientNoProcessName(nameOrClass.name, 'runtime'));
       return new TypedGenServerClient(name, this, nameOrClass) as unknown as GenServerClient<T>;
     }
     checkProcessName(nameOrClass);
