@@ -267,6 +267,19 @@ describe('typed clients', () => {
     }
   });
 
+  it('forRootAsync provides the clients too', async () => {
+    @Module({ imports: [GenServerModule.forRootAsync({ useFactory: async () => ({ onRootFailure: 'keep' as const }) })], providers: [Counter], controllers: [CounterController] })
+    class AsyncModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [AsyncModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.init();
+      expect(await app.get(CounterController).counter.call('acquire')).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('the provider can be overridden through getGenServerClientToken', async () => {
     const fake = { name: 'counter', call: jest.fn(async () => 99), cast: jest.fn(async () => undefined) };
     @Module({ imports: [GenServerModule.forRoot({ onRootFailure: 'keep' })], providers: [Counter], controllers: [CounterController] })
