@@ -51,12 +51,13 @@ export type ClientPayload<T, K extends ClientMessageName<T>> = unknown extends T
     : PayloadOf<Exclude<ParamsOf<T, K>[0], undefined>>;
 
 /**
- * What `client.call(K)` resolves with: what the handler returns, promises unwrapped. `unknown` when
- * the handler may return `NoReply`: it then answers later with `this.reply(from, value)`, whose
- * value no type follows.
+ * What `client.call(K)` resolves with: what the handler returns, promises unwrapped, without
+ * `NoReply`. A handler that returns `noReply()` answers later with `this.reply(from, value)`, which
+ * no type checks: declare its return type (`Promise<WorkReply | NoReply>`) to say what that value
+ * is. `unknown` for a handler that only ever returns `NoReply`.
  */
-export type ClientReply<T, K extends ClientMessageName<T>> = unknown extends T ? unknown : ReplyOf<Awaited<ReturnOf<T, K>>>;
-type ReplyOf<R> = NoReply extends R ? unknown : R;
+export type ClientReply<T, K extends ClientMessageName<T>> = unknown extends T ? unknown : ReplyOf<Exclude<Awaited<ReturnOf<T, K>>, NoReply>>;
+type ReplyOf<R> = [R] extends [never] ? unknown : R;
 
 /** True when the payload of `K` may be left out: no parameter, an optional one, or no required field. */
 type PayloadOptional<T, K extends ClientMessageName<T>> = unknown extends T

@@ -39,6 +39,11 @@ export class RateLimiter extends GenServerProcess<{ tokens: number; pending: Fro
   @HandleCall('maybe') maybe(_msg: unknown, from: From): number | NoReply {
     return from ? 1 : noReply();
   }
+  @HandleCall('deferred') async deferred(_msg: unknown, from: From): Promise<{ ok: boolean } | NoReply> {
+    if (this.state.tokens > 0) return { ok: true };
+    this.state.pending.push(from);
+    return noReply();
+  }
   @HandleCast('reset') reset(): void {
     this.state.tokens = 0;
   }
@@ -54,11 +59,12 @@ export class RateLimiter extends GenServerProcess<{ tokens: number; pending: Fro
 }
 
 // The names, payloads and replies the helper types give.
-expectType<Equal<ClientMessageName<RateLimiter>, 'acquire' | 'set' | 'peek' | 'later' | 'maybe' | 'reset' | 'note'>>(true);
+expectType<Equal<ClientMessageName<RateLimiter>, 'acquire' | 'set' | 'peek' | 'later' | 'maybe' | 'deferred' | 'reset' | 'note'>>(true);
 expectType<Equal<ClientPayload<RateLimiter, 'set'>, Omit<{ type: 'set'; key: string; value: number }, 'type'>>>(true);
 expectType<Equal<ClientReply<RateLimiter, 'peek'>, number>>(true);
 expectType<Equal<ClientReply<RateLimiter, 'later'>, unknown>>(true);
-expectType<Equal<ClientReply<RateLimiter, 'maybe'>, unknown>>(true);
+expectType<Equal<ClientReply<RateLimiter, 'maybe'>, number>>(true);
+expectType<Equal<ClientReply<RateLimiter, 'deferred'>, { ok: boolean }>>(true);
 expectType<Equal<ClientMessageName<unknown>, string>>(true);
 
 export async function positives(client: GenServerClient<RateLimiter>, runtime: GenServerRuntime): Promise<void> {
@@ -71,6 +77,8 @@ export async function positives(client: GenServerClient<RateLimiter>, runtime: G
   expectType<number>(await client.call('peek'));
   expectType<number>(await client.call('peek', { key: 'x' }));
   expectType<unknown>(await client.call('later', { anything: true }));
+  expectType<number>(await client.call('maybe'));
+  expectType<{ ok: boolean }>(await client.call('deferred'));
   expectType<void>(await client.cast('reset'));
   expectType<void>(await client.cast('note', { text: 'hi' }));
   expectType<GenServerClient<RateLimiter>>(runtime.client(RateLimiter));
@@ -102,6 +110,8 @@ export async function negatives(client: GenServerClient<RateLimiter>): Promise<v
   await client.cast('note', { text: 1 });
   // @ts-expect-error TS2554 cast takes no options
   await client.cast('reset', undefined, { timeout: 1 });
+  // @ts-expect-error TS2345 a deferred reply is still typed by the declared return
+  expectType<string>(await client.call('deferred'));
   // @ts-expect-error TS2322 call options of the wrong type
   await client.call('acquire', undefined, { timeout: '1s' });
 }
