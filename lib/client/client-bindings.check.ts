@@ -13,8 +13,9 @@ export interface ClientCheckContext {
 
 /**
  * Checks, at bootstrap, every typed client the app injects with a class: what types cannot see.
- * Throws `TypedClientError` for the first problem: a class that names no process, a name the app
- * declares with another class, a handler method that does not map to exactly one message type.
+ * Throws `TypedClientError` for the first problem: a class that names no process, a process name the
+ * app declares with another class (the topology, or another `@GenServer('name')` class), a handler
+ * method that does not map to exactly one message type.
  */
 export function checkClientBindings(bindings: readonly ClientBinding[], app: ClientCheckContext): void {
   for (const binding of bindings) {
@@ -22,9 +23,12 @@ export function checkClientBindings(bindings: readonly ClientBinding[], app: Cli
     if (!cls || ![...binding.users].some((user) => app.inApp(user))) continue;
     const name = binding.name ?? processNameOf(cls);
     if (name === undefined) throw new TypedClientError(cls.name, undefined, messages.clientNoProcessName(cls.name, 'inject'));
-    const declared = binding.name === undefined ? undefined : app.declaredClass(name);
+    // The topology may place a process name under another type than the class that names it.
+    const declared = app.declaredClass(name);
     if (declared && declared.cls !== cls) {
-      throw new TypedClientError(cls.name, undefined, messages.clientTypeMismatch(name, cls.name, declared.cls.name === declared.typeName ? declared.cls.name : `${declared.cls.name} ("${declared.typeName}")`));
+      const how = binding.name === undefined ? `@InjectGenServer(${cls.name})` : `@InjectGenServer('${name}', ${cls.name})`;
+      const declaredName = declared.cls.name === declared.typeName ? declared.cls.name : `${declared.cls.name} ("${declared.typeName}")`;
+      throw new TypedClientError(cls.name, undefined, messages.clientTypeMismatch(how, name, cls.name, declaredName));
     }
     const [problem] = wireTypesOf(cls).problems();
     if (problem) throw problem;

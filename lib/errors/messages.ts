@@ -96,8 +96,8 @@ export const messages = {
     via === 'inject'
       ? `@InjectGenServer(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with @InjectGenServer('name', ${className})`
       : `runtime.client(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with runtime.client('name', ${className})`,
-  clientTypeMismatch: (name: string, className: string, declared: string) =>
-    `@InjectGenServer('${name}', ${className}): the process "${name}" is declared with the type ${declared}, not ${className}; bind the client to ${declared} or use another name`,
+  clientTypeMismatch: (binding: string, name: string, className: string, declared: string) =>
+    `${binding}: the process "${name}" is declared with the type ${declared}, not ${className}; bind the client to ${declared} or use another name`,
   clientMethodName: (found: string) => `a message name that is not a string (${found})`,
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,

@@ -240,6 +240,13 @@ describe('typed clients', () => {
     }
     const named = await bootFails([Counter, Other, UsesCounterName]);
     expect(named.message).toContain('the process "counter" is declared with the type Counter, not Other');
+    // By class: the topology places the class's process name under another type.
+    @Injectable()
+    class UsesCounter {
+      constructor(@InjectGenServer(Counter) readonly client: GenServerClient<Counter>) {}
+    }
+    const placed = await bootFails([Counter, Other, UsesCounter], { supervision: { name: 'root', children: [{ name: 'counter', type: Other }] } });
+    expect(placed.message).toContain('@InjectGenServer(Counter): the process "counter" is declared with the type Other ("other"), not Counter');
   });
 
   it('a binding of a class that is not part of the app does not fail its boot', async () => {
