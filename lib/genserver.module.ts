@@ -1,8 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { GenServerMetadataAccessor } from './discovery/genserver-metadata.accessor.js';
 import { GenServerExplorer } from './discovery/genserver.explorer.js';
-import { GENSERVER_MODULE_OPTIONS, GENSERVER_OPTIONS, GenServerConfigurableModule } from './genserver-module.definition.js';
+import {
+  GENSERVER_ASYNC_OPTIONS_TYPE,
+  GENSERVER_MODULE_OPTIONS,
+  GENSERVER_OPTIONS,
+  GENSERVER_OPTIONS_TYPE,
+  GenServerConfigurableModule,
+} from './genserver-module.definition.js';
+import { withClientProviders } from './client/client-providers.js';
 import { resolveModuleOptions } from './topology/resolve-module-options.js';
 import { GenServerEvents } from './runtime/genserver-events.js';
 import { GenServerKernel } from './runtime/genserver.kernel.js';
@@ -15,7 +22,8 @@ import { StateStores } from './state/state-stores.js';
  * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
  * `GenServerModule.forRoot({ callTimeout: 5000 })`, or `forRootAsync({ imports, inject,
  * useFactory })` to take options from configuration. `GenServerRuntime` is then injectable
- * everywhere, and every `@GenServer` provider of the app is discovered at bootstrap.
+ * everywhere, and every `@GenServer` provider of the app is discovered at bootstrap. Each typed
+ * client injected with `@InjectGenServer` is provided (and exported) by this module as well.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -32,4 +40,12 @@ import { StateStores } from './state/state-stores.js';
   ],
   exports: [GenServerRuntime],
 })
-export class GenServerModule extends GenServerConfigurableModule {}
+export class GenServerModule extends GenServerConfigurableModule {
+  static override forRoot(options: typeof GENSERVER_OPTIONS_TYPE): DynamicModule {
+    return withClientProviders(super.forRoot(options), GenServerRuntime);
+  }
+
+  static override forRootAsync(options: typeof GENSERVER_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withClientProviders(super.forRootAsync(options), GenServerRuntime);
+  }
+}

@@ -14,6 +14,7 @@ export type { Clock } from './supervisor/restart-intensity.js';
 export { noReply, NoReply } from './process/no-reply.js';
 export { type ExitReason, isNormalExit } from './process/exit-reason.js';
 export { GenServerRuntime } from './runtime/genserver.runtime.js';
+export * from './client/index.js';
 export * from './topology/index.js';
 export * from './state/index.js';
 export type { Envelope, MessageKind } from './process/envelope.js';

@@ -17,6 +17,8 @@ export class GenServerExplorer implements OnModuleInit {
   readonly types: GenServerType[] = [];
   /** Types with a process name, in discovery order: the processes started at boot. */
   readonly named: GenServerType[] = [];
+  /** Every provider and controller class of the app: typed clients are checked for these only. */
+  readonly appClasses = new Set<Function>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -25,6 +27,10 @@ export class GenServerExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const cls = this.classOf(wrapper);
+      if (cls) this.appClasses.add(cls);
+    }
     const seen = new Set<Function>();
     for (const wrapper of this.discovery.getProviders()) {
       const cls = this.classOf(wrapper);

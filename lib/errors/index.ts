@@ -22,3 +22,4 @@ export * from './supervisor-unavailable.error.js';
 export * from './stale-epoch.error.js';
 export { describeValue, describeCause } from './describe-value.js';
 export * from './no-such-node.error.js';
+export * from './typed-client.error.js';

@@ -83,6 +83,22 @@ export const messages = {
     `state of process "${process}" could not be migrated from version ${from} to ${to}: ${describeCause(cause)}; the record is left untouched`,
   stateNotSerializable: (process: string, cause: unknown) =>
     `state of process "${process}" cannot be checkpointed: ${describeCause(cause)}`,
+  // Typed clients (`@InjectGenServer`, `runtime.client`).
+  clientAmbiguousMethod: (className: string, method: string, kind: string, patterns: readonly string[]) =>
+    `${className}.${method} carries several @Handle${capitalize(kind)} patterns (${patterns.map((p) => `"${p}"`).join(', ')}) and none is "${method}", so a typed client cannot tell which one client.${kind}('${method}') means; give the method a single pattern, add @Handle${capitalize(kind)}('${method}'), or split it into one method per pattern`,
+  clientShadowedCatchAll: (className: string, method: string, kind: string, other: string) =>
+    `${className}.${method} is the @Handle${capitalize(kind)}() catch-all, but client.${kind}('${method}') would send type "${method}", which ${className}.${other} handles; give ${className}.${method} a pattern of its own, e.g. @Handle${capitalize(kind)}('${method}')`,
+  clientWrongKind: (className: string, method: string, kind: string, other: string) =>
+    `${className}.${method} is a @Handle${capitalize(other)} handler, not a @Handle${capitalize(kind)} one: use client.${other}('${method}')`,
+  clientNotAHandler: (className: string, method: string, kind: string) =>
+    `${className}.${method} is not a @Handle${capitalize(kind)} handler (a typed client sends only to methods that carry @HandleCall or @HandleCast)`,
+  clientNoProcessName: (className: string, via: 'inject' | 'runtime') =>
+    via === 'inject'
+      ? `@InjectGenServer(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with @InjectGenServer('name', ${className})`
+      : `runtime.client(${className}): ${className} has no @GenServer('name'), so the client does not know which process to talk to; name the process with runtime.client('name', ${className})`,
+  clientTypeMismatch: (binding: string, name: string, className: string, declared: string) =>
+    `${binding}: the process "${name}" is declared with the type ${declared}, not ${className}; bind the client to ${declared} or use another name`,
+  clientMethodName: (found: string) => `a message name that is not a string (${found})`,
   notRunningInProcess: (className: string) =>
     `${className} is not running as a process: start it with GenServerRuntime.start() or list it as a named @GenServer provider`,
 };

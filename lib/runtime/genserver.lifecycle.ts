@@ -2,6 +2,8 @@ import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@
 import { GenServerExplorer } from '../discovery/genserver.explorer.js';
 import { SupervisionTree } from './supervision-tree.js';
 import { GenServerKernel } from './genserver.kernel.js';
+import { checkClientBindings } from '../client/client-bindings.check.js';
+import { recordedClientBindings } from '../client/client-token.js';
 
 /**
  * Builds and starts the supervision tree when the app boots (after every `onModuleInit`, before
@@ -22,6 +24,11 @@ export class GenServerLifecycle implements OnApplicationBootstrap, OnModuleDestr
     for (const type of this.explorer.types) this.kernel.registerType(type);
     this.kernel.startTelemetry();
     this.tree.check();
+    // What types cannot see of the typed clients the app injects, before anything starts.
+    checkClientBindings(recordedClientBindings(), {
+      inApp: (cls) => this.explorer.appClasses.has(cls),
+      declaredClass: (name) => this.tree.declaredType(name) ?? this.explorer.named.find((type) => type.options.name === name),
+    });
     await this.kernel.joinCluster();
     // A boot that fails leaves nothing running behind it (the tree stops what it started).
     try {

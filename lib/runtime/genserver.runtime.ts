@@ -16,6 +16,11 @@ import { GenServerKernel } from './genserver.kernel.js';
 import { SupervisionTree } from './supervision-tree.js';
 import type { TreeNode } from '../interfaces/supervision.interface.js';
 import type { ClusterNodeInfo } from '../cluster/cluster-node.js';
+import { TypedGenServerClient, type GenServerClient } from '../client/gen-server-client.js';
+import { processNameOf } from '../client/client-token.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { TypedClientError } from '../errors/typed-client.error.js';
+import { messages } from '../errors/messages.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other
@@ -51,6 +56,27 @@ export class GenServerRuntime {
    */
   cast(name: string, payload: unknown): Promise<void> {
     return this.kernel.cast(name, payload);
+  }
+
+  /**
+   * A typed client of one process (what `@InjectGenServer` injects): `client(RateLimiter)` talks to
+   * the process its `@GenServer('rate_limiter')` names, `client('billing', Billing)` to a process
+   * started at run time, typed and checked by its class, and `client<Billing>('billing')` by name
+   * only (the method name is sent as the `type`, unchecked). Throws `TypedClientError` for a class
+   * that names no process, `InvalidOptionError` for an argument that is neither a name nor a class.
+   * A handler method whose message type cannot be told (see `TypedClientError`) rejects its calls.
+   */
+  client<T extends object>(cls: Type<T>): GenServerClient<T>;
+  client<T = unknown>(name: string, cls?: Type<T>): GenServerClient<T>;
+  client<T>(nameOrClass: string | Type<T>, cls?: Type<T>): GenServerClient<T> {
+    if (typeof nameOrClass === 'function') {
+      const name = processNameOf(nameOrClass);
+      if (name === undefined) throw new TypedClientError(nameOrClass.name, undefined, messages.clientNoProcessName(nameOrClass.name, 'runtime'));
+      return new TypedGenServerClient(name, this, nameOrClass) as unknown as GenServerClient<T>;
+    }
+    checkProcessName(nameOrClass);
+    if (cls !== undefined && typeof cls !== 'function') throw new InvalidOptionError('the class of runtime.client', cls, 'a @GenServer class');
+    return new TypedGenServerClient(nameOrClass, this, cls) as unknown as GenServerClient<T>;
   }
 
   /**

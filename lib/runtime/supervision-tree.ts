@@ -75,6 +75,29 @@ export class SupervisionTree implements SupervisorHost {
     this.reader.stateStore(this.options.stateStore, 'stateStore');
   }
 
+  /** The type the spec declares for the process `name` (anywhere in the tree), if it is there and resolves. */
+  declaredType(name: string): GenServerType | undefined {
+    const visit = (children: readonly ChildSpec[] | undefined): GenServerType | undefined => {
+      for (const child of children ?? []) {
+        if ('supervisor' in child) {
+          const found = visit(child.supervisor.children);
+          if (found) return found;
+        } else if (!('type' in child)) {
+          const found = visit(child.children);
+          if (found) return found;
+        } else if (child.type !== 'dynamic_supervisor' && child.name === name) {
+          try {
+            return this.kernel.resolveType(child.type);
+          } catch {
+            return undefined; // an unknown type is the topology check's to report
+          }
+        }
+      }
+      return undefined;
+    };
+    return visit(this.spec().children);
+  }
+
   /** Builds the tree and starts it (after `check`); on failure nothing is left running. */
   async boot(named: readonly GenServerType[]): Promise<void> {
     const spec = this.spec();
