@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseFilters } from '@nestjs/common';
-import { GenServerExceptionFilter, GenServerRuntime, type ProcessStatus } from 'nestjs-genserver';
+import { GenServerExceptionFilter, GenServerRuntime, InjectGenServer, type GenServerClient, type ProcessStatus } from 'nestjs-genserver';
 import { NodeName } from './node-name.service.js';
-import type { AcquireReply } from './rate-limiter.genserver.js';
-import type { CacheReply } from './ttl-cache.genserver.js';
-import type { WorkReply } from './worker-agent.genserver.js';
+import { RateLimiter, type AcquireReply } from './rate-limiter.genserver.js';
+import { TtlCache, type CacheReply } from './ttl-cache.genserver.js';
+import { WorkerAgent, type WorkReply } from './worker-agent.genserver.js';
 
 @Controller()
 @UseFilters(GenServerExceptionFilter)
@@ -11,30 +11,34 @@ export class AppController {
   constructor(
     private readonly runtime: GenServerRuntime,
     private readonly node: NodeName,
+    // Typed clients: message names, payloads and replies are checked against the handlers.
+    @InjectGenServer(RateLimiter) private readonly limiter: GenServerClient<RateLimiter>,
+    @InjectGenServer(TtlCache) private readonly cache: GenServerClient<TtlCache>,
+    @InjectGenServer(WorkerAgent) private readonly worker: GenServerClient<WorkerAgent>,
   ) {}
 
   /** In a cluster, the reply names the node that runs the rate limiter and the one that took the request. */
   @Post('acquire')
   @HttpCode(200)
   async acquire(): Promise<AcquireReply & { httpNode?: string }> {
-    const reply = await this.runtime.call<AcquireReply>('rate_limiter', { type: 'acquire' });
+    const reply = await this.limiter.call('acquire');
     return this.node.value === undefined ? reply : { ...reply, httpNode: this.node.value };
   }
 
   @Get('cache/:key')
   get(@Param('key') key: string): Promise<CacheReply> {
-    return this.runtime.call('cache', { type: 'get', key });
+    return this.cache.call('get', { key });
   }
 
   @Put('cache/:key')
   put(@Param('key') key: string, @Body() body: { value: unknown; ttlMs?: number }) {
-    return this.runtime.call('cache', { type: 'set', key, value: body.value, ttlMs: body.ttlMs });
+    return this.cache.call('set', { key, value: body.value, ttlMs: body.ttlMs });
   }
 
   @Post('work')
   @HttpCode(200)
   work(@Body() body: { text: string }): Promise<WorkReply> {
-    return this.runtime.call('worker', { type: 'work', text: String(body.text ?? '') });
+    return this.worker.call('work', { text: String(body.text ?? '') });
   }
 
   @Get('processes')

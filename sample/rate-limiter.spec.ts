@@ -31,7 +31,8 @@ describe('RateLimiter', () => {
   });
   afterEach(() => app.close());
 
-  const acquire = () => testing.runtime.call<AcquireReply>('rate_limiter', { type: 'acquire' });
+  // A typed client: `acquire` is checked against RateLimiter.acquire, the reply is an AcquireReply.
+  const acquire = (): Promise<AcquireReply> => testing.runtime.client(RateLimiter).call('acquire');
 
   it('hands out its capacity, then refuses until the next refill', async () => {
     expect(await acquire()).toEqual({ ok: true, remaining: 2 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { checkDuration } from '../common/duration.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { Clock } from '../interfaces/genserver.types.js';
 import { ClockNotIdleError } from './clock-not-idle.error.js';
 
@@ -66,6 +67,8 @@ export class VirtualClock implements Clock {
    * the app has handled what they caused. Throws `InvalidOptionError` for a negative or non-number `ms`.
    */
   async tick(ms: number): Promise<void> {
+    // Infinity would fire repeating timers (heartbeats) for ever.
+    if (ms === Infinity) throw new InvalidOptionError('clock.tick ms', ms, 'a finite number of milliseconds (runUntilIdle() runs every one-shot timer)');
     const target = this.time + checkDuration('clock.tick ms', ms);
     await settle();
     for (let timer = this.next(target); timer !== undefined; timer = this.next(target)) {
@@ -84,6 +87,7 @@ export class VirtualClock implements Clock {
    */
   async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
     const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('runUntilIdle limit', limit, 'a whole number of timers');
     let fired = 0;
     await settle();
     for (;;) {

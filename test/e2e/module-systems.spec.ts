@@ -5,12 +5,13 @@ import ts from 'typescript';
 
 // #11: a user's TypeScript app type-checks against the package as installed (node_modules, its
 // package.json, its .d.ts files), as a CommonJS app and as an ES-module app, with the tsconfig the
-// README's "ESM and CommonJS apps" section gives for each — the `terminus` entry point included.
+// README's "ESM and CommonJS apps" section gives for each — the `terminus` and `testing` entry points included.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const APP = `import { GenServerModule, GenServerRuntime, GenServerExceptionFilter } from 'nestjs-genserver';
 import { GenServerHealthIndicator } from 'nestjs-genserver/terminus';
-export const used = [GenServerModule, GenServerRuntime, GenServerExceptionFilter, GenServerHealthIndicator];
+import { GenServerTestingModule, VirtualClock } from 'nestjs-genserver/testing';
+export const used = [GenServerModule, GenServerRuntime, GenServerExceptionFilter, GenServerHealthIndicator, GenServerTestingModule, VirtualClock];
 `;
 
 /** An app folder with the package "installed" (a link to this repo) and its own package.json. */

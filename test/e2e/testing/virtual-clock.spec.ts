@@ -186,6 +186,16 @@ describe('VirtualClock in GenServerTestingModule', () => {
     expect(events.find((e) => e.type === 'stuck')).toMatchObject({ name: 'busy', handling: 'slow' });
   });
 
+  it('refuses a tick it cannot make, as a typed error, and moves no time for it', async () => {
+    const { app, clock } = await boot([Ticker]);
+    close = () => app.close();
+    for (const bad of [-1, Number.NaN, Infinity, '5', null, 2 ** 31]) {
+      await expect(clock.tick(bad as number)).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    }
+    await expect(clock.runUntilIdle({ limit: -1 })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    expect(clock.now()).toBe(0);
+  });
+
   it('leaves no active handle behind once the app is closed, and touches no global timer', async () => {
     const before = new Set(process.getActiveResourcesInfo());
     const timeoutsBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
