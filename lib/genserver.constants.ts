@@ -4,6 +4,8 @@ export const GENSERVER_METADATA = 'genserver:server';
 export const HANDLE_CALL_METADATA = 'genserver:handle_call';
 export const HANDLE_CAST_METADATA = 'genserver:handle_cast';
 export const HANDLE_INFO_METADATA = 'genserver:handle_info';
+/** Metadata key of the file a `@GenServer` class was declared in (a worker imports it from there). */
+export const GENSERVER_FILE_METADATA = 'genserver:file';
 
 /**
  * A runtime object that status, logs and events show as a short text rather than walk (a `From`

@@ -15,9 +15,9 @@ const TEXT = new TextDecoder();
 /** What every accepted cast is answered with, encoded once. */
 const ACCEPTED = Buffer.from('[0]');
 
-/** A call or cast on its way to the node that owns its target. */
+/** A call or cast on its way to the node that owns its target (or a message of any kind to an isolated process's worker). */
 export interface WireMessage {
-  readonly kind: Extract<MessageKind, 'call' | 'cast'>;
+  readonly kind: MessageKind;
   readonly to: string;
   readonly type: string | undefined;
   readonly payload: unknown;
@@ -31,7 +31,7 @@ export interface WireMessage {
   readonly trace: Record<string, string> | undefined;
 }
 
-const KINDS = ['call', 'cast'] as const;
+const KINDS = ['call', 'cast', 'info'] as const;
 
 export function encodeMessage(message: WireMessage): Uint8Array {
   const fields = [KINDS.indexOf(message.kind), message.to, message.type ?? null, message.payload, message.waitMs, message.caller, message.chain, message.trace ?? null];
@@ -44,7 +44,7 @@ export function decodeMessage(bytes: Uint8Array): WireMessage | undefined {
     const fields = read(bytes) as unknown[];
     if (!Array.isArray(fields) || fields.length !== 8) return undefined;
     const [kind, to, type, payload, waitMs, caller, chain, trace] = fields;
-    if ((kind !== 0 && kind !== 1) || typeof to !== 'string' || typeof waitMs !== 'number' || !Array.isArray(chain)) return undefined;
+    if ((kind !== 0 && kind !== 1 && kind !== 2) || typeof to !== 'string' || typeof waitMs !== 'number' || !Array.isArray(chain)) return undefined;
     return {
       kind: KINDS[kind],
       to,

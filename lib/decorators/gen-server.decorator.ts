@@ -1,5 +1,6 @@
 import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
-import { GENSERVER_METADATA } from '../genserver.constants.js';
+import { GENSERVER_FILE_METADATA, GENSERVER_METADATA } from '../genserver.constants.js';
+import { declaringFile } from '../isolation/declaring-file.js';
 import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
 
 /**
@@ -12,5 +13,6 @@ import type { GenServerOptions } from '../interfaces/gen-server-options.interfac
 export function GenServer(nameOrOptions?: string | GenServerOptions): ClassDecorator {
   const options: GenServerOptions =
     typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
-  return applyDecorators(Injectable(), SetMetadata(GENSERVER_METADATA, options));
+  // Where the class is declared: an isolated process's worker imports it from there.
+  return applyDecorators(Injectable(), SetMetadata(GENSERVER_METADATA, options), SetMetadata(GENSERVER_FILE_METADATA, declaringFile(GenServer)));
 }

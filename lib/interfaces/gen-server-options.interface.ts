@@ -14,8 +14,37 @@ export interface PersistenceOptions {
   deleteStateOnStop?: boolean;
 }
 
+/** Heap limits and Nest context of an isolated process's worker (see `IsolationOptions`). */
+export interface WorkerOptions {
+  /** Old-generation heap of the worker in MB (256): a process that needs more crashes with `'out_of_memory'`. */
+  maxOldGenerationMb?: number;
+  /** Young-generation heap of the worker in MB (32). */
+  maxYoungGenerationMb?: number;
+  /**
+   * Export name of a Nest module in the class's file (or `workerFile`): the worker boots an
+   * application context from it, so constructor injection works there. Without it the class is
+   * built with `new` and must take no constructor arguments.
+   */
+  module?: string;
+}
+
+/** Where a process's handlers run (class default, child spec, or `start`). */
+export interface IsolationOptions {
+  /**
+   * `'worker'`: on a `worker_threads` Worker of its own, so a handler that computes for seconds or
+   * leaks memory stalls or sinks only its own process; `'none'` (default): on the app's thread.
+   */
+  isolation?: 'none' | 'worker';
+  worker?: WorkerOptions;
+  /**
+   * The ES module file (path or `file:` URL) the worker imports the class from; by default the
+   * file that declared the class (found when `@GenServer` ran). Set it for bundled apps.
+   */
+  workerFile?: string;
+}
+
 /** Options of one `@GenServer` class; child specs and `start` options override them. */
-export interface GenServerOptions extends PersistenceOptions {
+export interface GenServerOptions extends PersistenceOptions, IsolationOptions {
   /**
    * Process name. A named `@GenServer` provider is started when the app boots; without a name
    * the class is a type, started with `GenServerRuntime.start` or placed by a supervision spec.

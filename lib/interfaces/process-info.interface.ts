@@ -1,6 +1,6 @@
 import type { RestartType } from './genserver.types.js';
 export type { CallOptions } from './genserver.types.js';
-import type { PersistenceOptions } from './gen-server-options.interface.js';
+import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
 import type { NodePlacement, ProcessScope } from './cluster-options.interface.js';
 
 /**
@@ -46,7 +46,7 @@ export interface ProcessStatus {
 }
 
 /** Options of `GenServerRuntime.start`. */
-export interface StartOptions extends PersistenceOptions {
+export interface StartOptions extends PersistenceOptions, IsolationOptions {
   /** Name to register the process under; unique among running processes. */
   name: string;
   /** Passed to `init(args)`, on the first start and on every restart. */

@@ -1,6 +1,6 @@
 import type { ProcessScope } from './cluster-options.interface.js';
 import type { Type } from '@nestjs/common';
-import type { PersistenceOptions } from './gen-server-options.interface.js';
+import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
 import type { StateStoreSpec } from './state-store.interface.js';
 import type { RestartType } from './genserver.types.js';
 
@@ -28,7 +28,7 @@ export interface ChildRestartOptions {
 }
 
 /** A process child of a supervisor. */
-export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOptions {
+export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOptions, IsolationOptions {
   name: string;
   /** The `@GenServer` class, or its type name. */
   type: Type<object> | string;

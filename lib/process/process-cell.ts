@@ -26,6 +26,7 @@ import { isNoReply } from './no-reply.js';
 import type { ProcessPorts } from './process-ports.js';
 import { ProcessStats } from './process-stats.js';
 import { settleWithin } from './settle-within.js';
+import { END_INCARNATION } from '../isolation/isolated-process.js';
 import type { Activation, ActivatedCell } from './activation.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 
@@ -667,6 +668,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     // As in OTP, `terminate` is for an incarnation whose `init` returned.
     if (runTerminate && live.initialized) await this.terminate(live.instance, reason);
     live.end();
+    // An isolated process's worker ends with its incarnation.
+    await (live.instance as { [END_INCARNATION]?: () => Promise<void> })[END_INCARNATION]?.();
     if (live.owed !== null && live.owed.size > 0) {
       const error = isNormalExit(reason) ? endedError(reason) : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);

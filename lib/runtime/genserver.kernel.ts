@@ -18,6 +18,7 @@ import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
+import type { IsolationOptions, WorkerOptions } from '../interfaces/gen-server-options.interface.js';
 import type { From } from '../process/from.js';
 import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, MonitorRegistry, Outbox, ProcessPorts } from '../process/process-ports.js';
@@ -41,6 +42,7 @@ import type { ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 import { schedulerOf, type Scheduler } from '../common/scheduler.js';
 import type { FaultHooks } from '../common/fault-hooks.js';
+import { isolatedType } from '../isolation/isolated-type.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -65,6 +67,10 @@ export interface CellOverrides {
   standby?: boolean;
   /** Process groups it joins once registered (checked by the spec reader). */
   groups?: readonly string[];
+  /** Where its handlers run; the class's option when left out. */
+  isolation?: IsolationOptions['isolation'];
+  worker?: WorkerOptions;
+  workerFile?: string;
 }
 
 /**
@@ -185,7 +191,9 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     if (this.registry.has(name)) throw new AlreadyStartedError(name);
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
     const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
-    const cell = new ProcessCell(name, type, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
+    const isolated = (overrides.isolation ?? type.options.isolation) === 'worker';
+    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile }) : type;
+    const cell = new ProcessCell(name, cellType, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
     for (const group of overrides.groups ?? type.options.groups ?? []) this.groups.join(group, name);

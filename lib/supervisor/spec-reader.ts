@@ -2,7 +2,7 @@ import { DURATION_RULE, isDuration } from '../common/duration.js';
 import { describeValue } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
-import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
+import type { GenServerOptions, IsolationOptions, WorkerOptions } from '../interfaces/gen-server-options.interface.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
@@ -96,7 +96,7 @@ export class SpecReader {
    */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
-    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope, groups } = spec;
+    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope, groups, isolation, worker, workerFile } = spec;
     if (stateStore !== undefined) this.stateStore(stateStore, `${path}.stateStore`);
     return {
       args,
@@ -110,6 +110,9 @@ export class SpecReader {
       deleteStateOnStop: deleteStateOnStop === undefined ? undefined : this.flag(deleteStateOnStop, `${path}.deleteStateOnStop`),
       scope: scope === undefined ? undefined : this.scope(scope, `${path}.scope`),
       groups: groups === undefined ? undefined : this.groups(groups, `${path}.groups`),
+      isolation: this.isolation(isolation, `${path}.isolation`),
+      worker: this.worker(worker, `${path}.worker`),
+      workerFile: this.workerFile(workerFile, `${path}.workerFile`),
       // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
       store: undefined as Promise<StateStore> | null | undefined,
     };
@@ -136,6 +139,9 @@ export class SpecReader {
       redact: this.keys(read.redact, `${path}.redact`),
       scope: this.scope(read.scope, `${path}.scope`),
       groups: this.groups(read.groups, `${path}.groups`),
+      isolation: this.isolation(read.isolation, `${path}.isolation`),
+      worker: this.worker(read.worker, `${path}.worker`),
+      workerFile: this.workerFile(read.workerFile, `${path}.workerFile`),
     } as GenServerOptions;
   }
 
@@ -186,6 +192,32 @@ export class SpecReader {
       if (groups.every((group) => typeof group === 'string' && group.length > 0)) return groups as string[];
     }
     throw new InvalidOptionError(path, value, 'an array of group names (non-empty strings)');
+  }
+
+  private isolation(value: unknown, path: string): IsolationOptions['isolation'] {
+    if (value === undefined || value === 'none' || value === 'worker') return value;
+    throw new InvalidOptionError(path, value, "'worker' or 'none'");
+  }
+
+  /** Worker limits and module, read once (a copy): unknown keys are refused, so a typo is not silently ignored. */
+  private worker(value: unknown, path: string): WorkerOptions | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(path, value, 'an object: { maxOldGenerationMb?, maxYoungGenerationMb?, module? }');
+    const read = snapshot(value as WorkerOptions, WORKER_OPTION_KEYS, path);
+    for (const key of Object.keys(value)) {
+      if (!(WORKER_OPTION_KEYS as readonly string[]).includes(key)) throw new InvalidOptionError(`${path}.${key}`, (value as Record<string, unknown>)[key], `one of ${WORKER_OPTION_KEYS.join(', ')}`);
+    }
+    if (read.module !== undefined && (typeof read.module !== 'string' || read.module.length === 0)) throw new InvalidOptionError(`${path}.module`, read.module, 'the export name of a Nest module (a non-empty string)');
+    return {
+      maxOldGenerationMb: this.count(read.maxOldGenerationMb, `${path}.maxOldGenerationMb`, 1),
+      maxYoungGenerationMb: this.count(read.maxYoungGenerationMb, `${path}.maxYoungGenerationMb`, 1),
+      module: read.module,
+    };
+  }
+
+  private workerFile(value: unknown, path: string): string | undefined {
+    if (value === undefined || (typeof value === 'string' && value.length > 0)) return value;
+    throw new InvalidOptionError(path, value, 'a file path or file: URL (a non-empty string)');
   }
 
   private keys(value: unknown, path: string): string[] | undefined {
@@ -263,8 +295,9 @@ export class SpecReader {
   }
 }
 
-const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'groups'] as const;
-const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups'] as const;
+const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'groups', 'isolation', 'worker', 'workerFile'] as const;
+const WORKER_OPTION_KEYS = ['maxOldGenerationMb', 'maxYoungGenerationMb', 'module'] as const;
+const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups', 'isolation', 'worker', 'workerFile'] as const;
 
 /** The listed fields of an options object, each read once (a throwing read names its path); absent ones left out. */
 function snapshot<T extends object>(options: T, keys: readonly string[], path: string): Partial<T> {

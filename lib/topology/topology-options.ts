@@ -35,6 +35,9 @@ export function processChild(spec: ProcessChildYaml): ChildSpec {
     deleteStateOnStop: spec.delete_state_on_stop,
     scope: spec.scope,
     groups: spec.groups,
+    isolation: spec.isolation,
+    worker: spec.worker && clean({ maxOldGenerationMb: spec.worker.max_old_generation_mb, maxYoungGenerationMb: spec.worker.max_young_generation_mb, module: spec.worker.module }),
+    workerFile: spec.worker_file,
   });
 }
 

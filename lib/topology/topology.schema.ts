@@ -120,6 +120,11 @@ export const processChildSchema = z.strictObject({
   delete_state_on_stop: z.boolean().optional(),
   scope: z.enum(['cluster', 'node']).optional(),
   groups: z.array(z.string().min(1)).optional(),
+  isolation: z.enum(['none', 'worker']).optional(),
+  worker: z
+    .strictObject({ max_old_generation_mb: count(1).optional(), max_young_generation_mb: count(1).optional(), module: z.string().min(1).optional() })
+    .optional(),
+  worker_file: z.string().min(1).optional(),
 });
 
 export const genserverSchema = z.strictObject({

@@ -1,0 +1,251 @@
+import { Logger } from '@nestjs/common';
+import { Worker } from 'node:worker_threads';
+import { context, trace } from '@opentelemetry/api';
+import { decodeAnswer, encodeAnswer, encodeMessage } from '../cluster/wire-codec.js';
+import { describeCause } from '../errors/describe-value.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
+import type { From } from '../process/from.js';
+import { GenServerProcess } from '../process/gen-server-process.js';
+import { MonitorRef } from '../process/monitor-ref.js';
+import { noReply } from '../process/no-reply.js';
+import { TimerRef } from '../process/timer-ref.js';
+import { traceCarrier, toW3C } from '../telemetry/trace-carrier.js';
+import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
+
+/** Called when an incarnation has ended: its worker goes with it. */
+export const END_INCARNATION = Symbol('genserver:end-incarnation');
+
+/** Heap limits and where the worker program is. */
+export interface WorkerLaunch {
+  readonly entry: URL;
+  readonly boot: WorkerBoot;
+  readonly maxOldGenerationMb: number;
+  readonly maxYoungGenerationMb: number;
+}
+
+interface InFlight {
+  resolve(done: Extract<FromWorker, { op: 'done' }>): void;
+  reject(reason: unknown): void;
+}
+
+/**
+ * The instance an isolated process's cell holds on the app thread: it stands for the real
+ * instance, which lives on a worker of its own. `init`, each handler and `terminate` run there;
+ * what the handler does to the world (`call`, `cast`, `sendAfter`, `reply`, `monitor`, `stop`,
+ * `checkpoint`) comes back here and goes through this incarnation as for any process, so mailbox,
+ * supervision, timers, monitors and stores work unchanged. `state` is the worker's, as of the last
+ * callback that returned. A worker that dies (out of memory, killed at a deadline) crashes the
+ * process; the next incarnation gets a fresh worker.
+ */
+export class IsolatedProcess extends GenServerProcess<unknown> {
+  private seq = 1;
+  private readonly inFlight = new Map<number, InFlight>();
+  /** The worker's timer and monitor ids, to the refs made here. */
+  private readonly timers = new Map<number, TimerRef>();
+  private readonly monitorRefs = new Map<number, MonitorRef>();
+  /** Calls whose handler deferred its reply, by reference, until the worker answers them. */
+  private readonly deferred = new Map<number, From>();
+  private exited: Promise<void>;
+  private gone = false;
+
+  private constructor(private readonly worker: Worker) {
+    super();
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: FromWorker) => this.received(message));
+    worker.on('error', (error: Error & { code?: string }) => this.died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out_of_memory' : error));
+    worker.on('exit', (code) => this.died(`worker_exited (${code})`));
+  }
+
+  /** Starts a worker and waits until it has built the instance; rejects with why it could not. */
+  static boot(launch: WorkerLaunch): Promise<IsolatedProcess> {
+    const worker = new Worker(launch.entry, {
+      workerData: launch.boot,
+      resourceLimits: { maxOldGenerationSizeMb: launch.maxOldGenerationMb, maxYoungGenerationSizeMb: launch.maxYoungGenerationMb },
+      stdout: false,
+      stderr: false,
+    });
+    return new Promise<IsolatedProcess>((resolve, reject) => {
+      // Only our own listeners go: Node's Worker keeps listeners of its own (removeAllListeners
+      // would take those too, and with them the delivery of later messages).
+      const settle = () => {
+        worker.off('error', failed);
+        worker.off('exit', exited);
+        worker.off('message', spoke);
+      };
+      const failed = (reason: unknown) => {
+        settle();
+        void worker.terminate();
+        reject(reason);
+      };
+      const exited = (code: number) => failed(new GenServerError(`the worker of "${launch.boot.name}" exited (code ${code}) before it was ready`));
+      const spoke = (message: FromWorker) => {
+        settle();
+        if (message.op === 'ready') resolve(new IsolatedProcess(worker));
+        else if (message.op === 'failed') failed(decodeAnswer(message.error)?.value ?? new GenServerError('the worker failed to start'));
+        else failed(new GenServerError(`the worker of "${launch.boot.name}" spoke before it was ready`));
+      };
+      worker.on('error', failed);
+      worker.on('exit', exited);
+      worker.on('message', spoke);
+    });
+  }
+
+  override async init(args?: unknown, restored?: unknown): Promise<void> {
+    await this.request({ op: 'init', seq: 0, args: encodeAnswer(true, args), restored: encodeAnswer(true, restored) });
+  }
+
+  override async terminate(reason: ExitReason): Promise<void> {
+    // A worker still in a handler (a crash at a deadline, a shutdown that gave up) is not waited for.
+    if (this.gone || this.inFlight.size > 0) return;
+    await this.request({ op: 'terminate', seq: 0, reason: encodeReason(reason) });
+  }
+
+  /** Runs the message's handler on the worker: resolves with its reply, `noReply()`, or rejects with what it threw. */
+  async forward(kind: MessageKind, payload: unknown, from: From | undefined): Promise<unknown> {
+    const type = payload !== null && typeof payload === 'object' ? (payload as { type?: unknown }).type : undefined;
+    if (from !== undefined) this.deferred.set(from.ref, from);
+    const span = trace.getSpanContext(context.active());
+    const carrier = span === undefined ? undefined : toW3C(traceCarrier(span, undefined, false));
+    const message = encodeMessage({ kind, to: this.name, type: typeof type === 'string' ? type : undefined, payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
+    let done: Extract<FromWorker, { op: 'done' }>;
+    try {
+      done = await this.request({ op: 'handle', seq: 0, message, from: from?.ref ?? null });
+    } catch (error) {
+      if (from !== undefined) this.deferred.delete(from.ref);
+      throw error;
+    }
+    if (done.noReply) return noReply();
+    if (from !== undefined) this.deferred.delete(from.ref);
+    return answerOf(done.answer);
+  }
+
+  /** The incarnation has ended: the worker is stopped (at once, wherever it is) and waited for. */
+  async [END_INCARNATION](): Promise<void> {
+    this.gone = true;
+    this.deferred.clear();
+    await this.worker.terminate().catch(() => undefined);
+    await this.exited;
+  }
+
+  private request(message: ToWorker): Promise<Extract<FromWorker, { op: 'done' }>> {
+    if (this.gone) return Promise.reject(new GenServerError(`the worker of "${this.name}" is gone`));
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(seq, { resolve, reject });
+      this.worker.postMessage({ ...message, seq });
+    }).then((done) => {
+      const state = decodeAnswer((done as Extract<FromWorker, { op: 'done' }>).state);
+      if (state?.ok) this.state = state.value;
+      return done as Extract<FromWorker, { op: 'done' }>;
+    }).then((done) => {
+      const answer = decodeAnswer(done.answer);
+      if (answer !== undefined && !answer.ok) throw answer.value;
+      return done;
+    });
+  }
+
+  private received(message: FromWorker): void {
+    switch (message.op) {
+      case 'done': {
+        const waiting = this.inFlight.get(message.seq);
+        this.inFlight.delete(message.seq);
+        waiting?.resolve(message);
+        return;
+      }
+      case 'request': {
+        const payload = answerOf(message.payload);
+        const sent = message.kind === 'call' ? this.call(message.to, payload, message.timeout === undefined ? undefined : { timeout: message.timeout }) : this.cast(message.to, payload);
+        sent.then(
+          (value) => this.post({ op: 'answer', seq: message.seq, answer: safeAnswer(true, value) }),
+          (error: unknown) => this.post({ op: 'answer', seq: message.seq, answer: safeAnswer(false, error) }),
+        );
+        return;
+      }
+      case 'sendAfter':
+        this.timers.set(message.id, this.sendAfter(message.ms, answerOf(message.payload), message.to === undefined ? undefined : { to: message.to }));
+        return;
+      case 'cancelTimer': {
+        const ref = this.timers.get(message.id);
+        this.timers.delete(message.id);
+        if (ref) this.cancelTimer(ref);
+        return;
+      }
+      case 'reply': {
+        const from = this.deferred.get(message.from);
+        this.deferred.delete(message.from);
+        if (from) this.reply(from, answerOf(message.value));
+        return;
+      }
+      case 'monitor':
+        this.monitorRefs.set(message.id, this.monitor(message.name));
+        return;
+      case 'demonitor': {
+        const ref = this.monitorRefs.get(message.id);
+        this.monitorRefs.delete(message.id);
+        if (ref) this.demonitor(ref);
+        return;
+      }
+      case 'exit':
+        this.stop(reasonOf(message.reason));
+        return;
+      case 'checkpoint':
+        this.checkpoint();
+        return;
+      default:
+        Logger.warn(`unexpected message from the worker: ${describeCause((message as { op?: unknown }).op)}`, this.name);
+    }
+  }
+
+  /** A DOWN message names the monitor by the worker's id for it. */
+  private translated(payload: unknown): unknown {
+    if (this.monitorRefs.size === 0 || payload === null || typeof payload !== 'object' || (payload as { type?: unknown }).type !== 'DOWN') return payload;
+    const ref = (payload as { ref?: unknown }).ref;
+    for (const [id, monitor] of this.monitorRefs) {
+      if (monitor.id === ref) {
+        this.monitorRefs.delete(id);
+        return { ...payload, ref: id };
+      }
+    }
+    return payload;
+  }
+
+  /** The worker is gone: what waits on it fails with `reason`; an idle process exits with it. */
+  private died(reason: unknown): void {
+    if (this.gone) return;
+    this.gone = true;
+    const waiting = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const entry of waiting) entry.reject(reason);
+    if (waiting.length === 0) this.stop(typeof reason === 'string' ? reason : (reason as Error));
+  }
+
+  private post(message: ToWorker): void {
+    if (!this.gone) this.worker.postMessage(message);
+  }
+}
+
+function answerOf(bytes: Uint8Array): unknown {
+  const answer = decodeAnswer(bytes);
+  if (answer === undefined) throw new GenServerError('an unreadable message came from a worker');
+  if (!answer.ok) throw answer.value;
+  return answer.value;
+}
+
+function safeAnswer(ok: boolean, value: unknown): Uint8Array {
+  try {
+    return encodeAnswer(ok, value);
+  } catch (error) {
+    return encodeAnswer(false, error);
+  }
+}
+
+/** An exit reason crosses as an answer: an error one as an error, so it arrives as the same class. */
+export function encodeReason(reason: ExitReason): Uint8Array {
+  return reason instanceof Error ? encodeAnswer(false, reason) : safeAnswer(true, reason);
+}
+
+export function reasonOf(bytes: Uint8Array): ExitReason {
+  const answer = decodeAnswer(bytes);
+  return answer === undefined ? 'unreadable reason' : (answer.value as ExitReason);
+}

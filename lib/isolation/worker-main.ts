@@ -1,0 +1,157 @@
+import 'reflect-metadata';
+import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeAnswer, decodeMessage, encodeAnswer } from '../cluster/wire-codec.js';
+import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
+import type { HandlerTable } from '../discovery/handler-table.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import type { CallOptions } from '../interfaces/genserver.types.js';
+import { From } from '../process/from.js';
+import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from '../process/gen-server-process.js';
+import { MonitorRef } from '../process/monitor-ref.js';
+import { isNoReply } from '../process/no-reply.js';
+import { TimerRef } from '../process/timer-ref.js';
+import { fromW3C } from '../telemetry/trace-carrier.js';
+import { encodeReason, reasonOf } from './isolated-process.js';
+import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
+
+// The program of an isolated process's worker: it imports the class from the file that declared it,
+// builds the instance (in a Nest application context when a module is named), and runs `init`,
+// handlers and `terminate` when the app thread says so, one at a time. What the instance does to the
+// world goes back to the app thread through its binding.
+
+const boot = workerData as WorkerBoot;
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+let nextSeq = 1;
+let nextId = 1;
+const armed = new Set<number>();
+
+function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
+  const seq = nextSeq++;
+  return new Promise((resolve, reject) => {
+    waiting.set(seq, { resolve: resolve as (value: unknown) => void, reject });
+    post({ op: 'request', seq, kind, to, payload: encodeAnswer(true, payload), timeout: options?.timeout });
+  });
+}
+
+const binding: ProcessBinding = {
+  name: boot.name,
+  sendAfter(ms, payload, options) {
+    const id = nextId++;
+    armed.add(id);
+    post({ op: 'sendAfter', id, ms, payload: encodeAnswer(true, payload), to: options?.to });
+    return new TimerRef(id);
+  },
+  cancelTimer(ref) {
+    post({ op: 'cancelTimer', id: ref.id });
+    return armed.delete(ref.id);
+  },
+  call: (to, payload, options) => request('call', to, payload, options),
+  cast: (to, payload) => request('cast', to, payload),
+  reply(from, value) {
+    post({ op: 'reply', from: from.ref, value: encodeAnswer(true, value) });
+  },
+  monitor(name) {
+    const id = nextId++;
+    post({ op: 'monitor', id, name });
+    return new MonitorRef(id, name);
+  },
+  demonitor(ref) {
+    post({ op: 'demonitor', id: ref.id });
+    return true;
+  },
+  exit(reason) {
+    post({ op: 'exit', reason: encodeReason(reason as never) });
+  },
+  checkpoint() {
+    post({ op: 'checkpoint' });
+  },
+};
+
+async function build(): Promise<{ instance: GenServerProcess; handlers: HandlerTable }> {
+  const exports = (await import(boot.file)) as Record<string, unknown>;
+  const cls = [exports[boot.className], exports.default].find((value) => typeof value === 'function' && value.name === boot.className) as (new () => GenServerProcess) | undefined;
+  if (cls === undefined) throw new GenServerError(`${boot.className} is not exported by ${boot.file}: an isolated process's class must be exported from its file (or name another file with workerFile)`);
+  let instance: GenServerProcess;
+  if (boot.module === undefined) {
+    instance = new cls();
+  } else {
+    const module = exports[boot.module];
+    if (typeof module !== 'function') throw new GenServerError(`${boot.module} is not exported by ${boot.file}: worker.module names a Nest module exported from the class's file`);
+    const { NestFactory, ModuleRef } = await import('@nestjs/core');
+    const app = await NestFactory.createApplicationContext(module as never, { logger: ['error', 'warn'], abortOnError: false });
+    instance = await app.get(ModuleRef).create(cls);
+  }
+  instance[PROCESS_BINDING] = binding;
+  const { MetadataScanner } = await import('@nestjs/core');
+  return { instance, handlers: new GenServerMetadataAccessor(new MetadataScanner()).getHandlers(cls) };
+}
+
+function stateOf(instance: GenServerProcess): Uint8Array {
+  try {
+    return encodeAnswer(true, instance.state);
+  } catch (error) {
+    return encodeAnswer(false, error);
+  }
+}
+
+function answer(ok: boolean, value: unknown): Uint8Array {
+  try {
+    return encodeAnswer(ok, value);
+  } catch (error) {
+    return encodeAnswer(false, error);
+  }
+}
+
+async function run(instance: GenServerProcess, handlers: HandlerTable, message: ToWorker): Promise<void> {
+  if (message.op === 'answer') {
+    const entry = waiting.get(message.seq);
+    waiting.delete(message.seq);
+    const decoded = decodeAnswer(message.answer);
+    if (decoded?.ok) entry?.resolve(decoded.value);
+    else entry?.reject(decoded?.value ?? new GenServerError('an unreadable answer came from the app thread'));
+    return;
+  }
+  let ok = true;
+  let value: unknown;
+  let deferred = false;
+  try {
+    if (message.op === 'init') {
+      const restored = decodeAnswer(message.restored)?.value;
+      if (restored !== undefined) instance.state = restored;
+      await instance.init(decodeAnswer(message.args)?.value, restored);
+    } else if (message.op === 'terminate') {
+      await instance.terminate(reasonOf(message.reason));
+    } else {
+      const envelope = decodeMessage(message.message);
+      if (envelope === undefined) throw new GenServerError('an unreadable message came from the app thread');
+      const method = handlers.find(envelope.kind, envelope.type);
+      if (method === undefined) throw new GenServerError(`no handler for a ${envelope.kind} of type ${String(envelope.type)}`);
+      const from = message.from === null ? undefined : new From(message.from, envelope.caller);
+      const carrier = envelope.trace === undefined ? undefined : fromW3C(envelope.trace);
+      const parent = carrier === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: carrier.traceId, spanId: carrier.spanId, traceFlags: carrier.traceFlags, isRemote: true });
+      const result = await context.with(parent, () => method.call(instance, envelope.payload, from));
+      if (isNoReply(result)) deferred = true;
+      else value = result;
+    }
+  } catch (error) {
+    ok = false;
+    value = error;
+  }
+  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: stateOf(instance) });
+}
+
+try {
+  const { instance, handlers } = await build();
+  // One callback at a time, in order, as on the app thread: answers to its own calls jump the queue.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (message: ToWorker) => {
+    if (message.op === 'answer') void run(instance, handlers, message);
+    else queue = queue.then(() => run(instance, handlers, message));
+  });
+  post({ op: 'ready' });
+} catch (error) {
+  post({ op: 'failed', error: answer(false, error) });
+}

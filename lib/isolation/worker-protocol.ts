@@ -1,0 +1,38 @@
+// The messages between an isolated process's cell (app thread) and its worker. Process messages
+// and answers cross as the cluster's wire codec encodes them (`encodeMessage`, `encodeAnswer`):
+// one codec for every boundary a message crosses.
+
+/** What the worker is told when it starts (`workerData`). */
+export interface WorkerBoot {
+  /** `file:` URL of the module that exports the class (and the Nest module, if any). */
+  readonly file: string;
+  readonly className: string;
+  /** Export name of the Nest module to boot an application context from. */
+  readonly module: string | undefined;
+  readonly name: string;
+}
+
+/** App thread → worker. */
+export type ToWorker =
+  | { readonly op: 'init'; readonly seq: number; readonly args: Uint8Array; readonly restored: Uint8Array }
+  /** A process message (`encodeMessage`); `from`: the call's reference, for a later `this.reply`. */
+  | { readonly op: 'handle'; readonly seq: number; readonly message: Uint8Array; readonly from: number | null }
+  | { readonly op: 'terminate'; readonly seq: number; readonly reason: Uint8Array }
+  /** The answer to the worker's `request`. */
+  | { readonly op: 'answer'; readonly seq: number; readonly answer: Uint8Array };
+
+/** Worker → app thread. */
+export type FromWorker =
+  | { readonly op: 'ready' }
+  | { readonly op: 'failed'; readonly error: Uint8Array }
+  /** `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the state after it. */
+  | { readonly op: 'done'; readonly seq: number; readonly answer: Uint8Array; readonly noReply: boolean; readonly state: Uint8Array }
+  /** The process calls or casts another one from its handler: answered with `answer`. */
+  | { readonly op: 'request'; readonly seq: number; readonly kind: 'call' | 'cast'; readonly to: string; readonly payload: Uint8Array; readonly timeout: number | undefined }
+  | { readonly op: 'sendAfter'; readonly id: number; readonly ms: number; readonly payload: Uint8Array; readonly to: string | undefined }
+  | { readonly op: 'cancelTimer'; readonly id: number }
+  | { readonly op: 'reply'; readonly from: number; readonly value: Uint8Array }
+  | { readonly op: 'monitor'; readonly id: number; readonly name: string }
+  | { readonly op: 'demonitor'; readonly id: number }
+  | { readonly op: 'exit'; readonly reason: Uint8Array }
+  | { readonly op: 'checkpoint' };
