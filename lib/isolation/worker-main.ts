@@ -13,6 +13,7 @@ import { isNoReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
 import { fromW3C } from '../telemetry/trace-carrier.js';
 import { encodeReason, reasonOf } from './isolated-process.js';
+import { WorkerContextManager } from './worker-context-manager.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
 // The program of an isolated process's worker: it imports the class from the file that declared it,
@@ -21,6 +22,8 @@ import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 // world goes back to the app thread through its binding.
 
 const boot = workerData as WorkerBoot;
+// A handler sees the span its message is handled in on the app thread as its active span.
+context.setGlobalContextManager(new WorkerContextManager());
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
