@@ -69,6 +69,12 @@ export interface DynamicSupervisorSpec extends ChildRestartOptions {
   type: 'dynamic_supervisor';
   /** Most children at once; one more is refused with `MaxChildrenError` (unbounded). */
   maxChildren?: number;
+  /**
+   * Workers kept booted for its isolated children (`isolation: 'worker'`), so starting one skips
+   * most of a worker's start (0). They have the default heap limits; a child with other limits gets
+   * a fresh worker.
+   */
+  warm?: number;
   /** State store of its children that name none themselves. */
   stateStore?: StateStoreSpec;
   maxRestarts?: number;

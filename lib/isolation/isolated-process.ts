@@ -11,6 +11,7 @@ import { MonitorRef } from '../process/monitor-ref.js';
 import { noReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
 import { traceCarrier, toW3C } from '../telemetry/trace-carrier.js';
+import type { WarmPool } from './warm-pool.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
 /** Called when an incarnation has ended: its worker goes with it. */
@@ -57,14 +58,20 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     worker.on('exit', (code) => this.died(`worker_exited (${code})`));
   }
 
-  /** Starts a worker and waits until it has built the instance; rejects with why it could not. */
-  static boot(launch: WorkerLaunch): Promise<IsolatedProcess> {
-    const worker = new Worker(launch.entry, {
-      workerData: launch.boot,
-      resourceLimits: { maxOldGenerationSizeMb: launch.maxOldGenerationMb, maxYoungGenerationSizeMb: launch.maxYoungGenerationMb },
-      stdout: false,
-      stderr: false,
-    });
+  /**
+   * Starts a worker (or takes a warm one from `pool`) and waits until it has built the instance;
+   * rejects with why it could not.
+   */
+  static boot(launch: WorkerLaunch, pool?: WarmPool): Promise<IsolatedProcess> {
+    const limits = { maxOldGenerationMb: launch.maxOldGenerationMb, maxYoungGenerationMb: launch.maxYoungGenerationMb };
+    const warm = pool?.take(limits);
+    const worker =
+      warm ??
+      new Worker(launch.entry, {
+        workerData: launch.boot,
+        resourceLimits: { maxOldGenerationSizeMb: limits.maxOldGenerationMb, maxYoungGenerationSizeMb: limits.maxYoungGenerationMb },
+      });
+    if (warm !== undefined) warm.postMessage({ op: 'assign', boot: launch.boot } satisfies ToWorker);
     return new Promise<IsolatedProcess>((resolve, reject) => {
       // Only our own listeners go: Node's Worker keeps listeners of its own (removeAllListeners
       // would take those too, and with them the delivery of later messages).

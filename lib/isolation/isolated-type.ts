@@ -8,10 +8,12 @@ import type { From } from '../process/from.js';
 import type { HandlerMethod, ProcessType } from '../process/process-type.js';
 import type { GenServerType } from '../discovery/genserver-type.js';
 import { IsolatedProcess } from './isolated-process.js';
+import type { WarmPool } from './warm-pool.js';
 
 /** Heap limits of a worker when the options leave them out (MB). */
 export const DEFAULT_MAX_OLD_GENERATION_MB = 256;
 export const DEFAULT_MAX_YOUNG_GENERATION_MB = 32;
+export const DEFAULT_WORKER_LIMITS = { maxOldGenerationMb: DEFAULT_MAX_OLD_GENERATION_MB, maxYoungGenerationMb: DEFAULT_MAX_YOUNG_GENERATION_MB } as const;
 
 /** How one isolated process's worker is set up. */
 export interface IsolationConfig {
@@ -24,7 +26,7 @@ export interface IsolationConfig {
  * as the class, but each handler runs on the worker (a forwarder in its place here) and each
  * incarnation is a fresh worker. Throws when the class's file is not known.
  */
-export function isolatedType(type: GenServerType, name: string, config: IsolationConfig): ProcessType {
+export function isolatedType(type: GenServerType, name: string, config: IsolationConfig, pool?: WarmPool): ProcessType {
   const file = workerFileOf(type, config.workerFile);
   const forwarders = new Map<string, HandlerMethod>();
   const forwarder = (kind: MessageKind): HandlerMethod => {
@@ -47,7 +49,7 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
         boot: { file, className: type.cls.name, module: config.worker?.module, name },
         maxOldGenerationMb: config.worker?.maxOldGenerationMb ?? DEFAULT_MAX_OLD_GENERATION_MB,
         maxYoungGenerationMb: config.worker?.maxYoungGenerationMb ?? DEFAULT_MAX_YOUNG_GENERATION_MB,
-      }),
+      }, pool),
   };
 }
 
@@ -62,7 +64,7 @@ function workerFileOf(type: GenServerType, given: string | undefined): string {
  * The worker program: `worker-main.js` beside this file in the built package. Run from the
  * TypeScript sources (this repo's tests), it is the built one in `dist/`.
  */
-function workerEntry(): URL {
+export function workerEntry(): URL {
   const beside = new URL('./worker-main.js', import.meta.url);
   if (existsSync(fileURLToPath(beside))) return beside;
   return new URL('../../dist/isolation/worker-main.js', import.meta.url);

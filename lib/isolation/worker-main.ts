@@ -21,11 +21,22 @@ import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 // handlers and `terminate` when the app thread says so, one at a time. What the instance does to the
 // world goes back to the app thread through its binding.
 
-const boot = workerData as WorkerBoot;
-// A handler sees the span its message is handled in on the app thread as its active span.
-context.setGlobalContextManager(new WorkerContextManager());
+/** A warm worker (see `WarmPool`) loads Nest now and learns its class later. */
+async function assignment(): Promise<WorkerBoot> {
+  await import('@nestjs/core');
+  return new Promise((resolve) => {
+    port.once('message', (message: ToWorker) => {
+      if (message.op === 'assign') resolve(message.boot);
+    });
+    post({ op: 'warm' });
+  });
+}
+
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
+const boot: WorkerBoot = (workerData as { warm?: boolean }).warm === true ? await assignment() : (workerData as WorkerBoot);
+// A handler sees the span its message is handled in on the app thread as its active span.
+context.setGlobalContextManager(new WorkerContextManager());
 const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
 let nextSeq = 1;
 let nextId = 1;
@@ -109,6 +120,7 @@ function answer(ok: boolean, value: unknown): Uint8Array {
 }
 
 async function run(instance: GenServerProcess, handlers: HandlerTable, message: ToWorker): Promise<void> {
+  if (message.op === 'assign') return; // told once, before anything else
   if (message.op === 'answer') {
     const entry = waiting.get(message.seq);
     waiting.delete(message.seq);

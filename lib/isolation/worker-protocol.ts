@@ -14,6 +14,8 @@ export interface WorkerBoot {
 
 /** App thread → worker. */
 export type ToWorker =
+  /** A warm worker is told which class to build. */
+  | { readonly op: 'assign'; readonly boot: WorkerBoot }
   | { readonly op: 'init'; readonly seq: number; readonly args: Uint8Array; readonly restored: Uint8Array }
   /** A process message (`encodeMessage`); `from`: the call's reference, for a later `this.reply`. */
   | { readonly op: 'handle'; readonly seq: number; readonly message: Uint8Array; readonly from: number | null }
@@ -23,6 +25,8 @@ export type ToWorker =
 
 /** Worker → app thread. */
 export type FromWorker =
+  /** A warm worker has loaded what every worker needs and waits for `assign`. */
+  | { readonly op: 'warm' }
   | { readonly op: 'ready' }
   | { readonly op: 'failed'; readonly error: Uint8Array }
   /** `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the state after it. */

@@ -43,6 +43,7 @@ import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 import { schedulerOf, type Scheduler } from '../common/scheduler.js';
 import type { FaultHooks } from '../common/fault-hooks.js';
 import { isolatedType } from '../isolation/isolated-type.js';
+import type { WarmPool } from '../isolation/warm-pool.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_SHUTDOWN_MS = 5000;
@@ -71,6 +72,8 @@ export interface CellOverrides {
   isolation?: IsolationOptions['isolation'];
   worker?: WorkerOptions;
   workerFile?: string;
+  /** The warm workers of its dynamic supervisor, if it keeps any. */
+  warmPool?: WarmPool;
 }
 
 /**
@@ -192,7 +195,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
     const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
     const isolated = (overrides.isolation ?? type.options.isolation) === 'worker';
-    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile }) : type;
+    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile }, overrides.warmPool) : type;
     const cell = new ProcessCell(name, cellType, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);

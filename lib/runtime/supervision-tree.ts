@@ -16,6 +16,8 @@ import type { GenServerEvent } from '../process/process-events.js';
 import { GenServerKernel } from './genserver.kernel.js';
 import { systemClock, type Clock } from '../supervisor/restart-intensity.js';
 import type { Scheduler } from '../common/scheduler.js';
+import { DEFAULT_WORKER_LIMITS, workerEntry } from '../isolation/isolated-type.js';
+import { WarmPool } from '../isolation/warm-pool.js';
 import { SupervisorNode, type SupervisorHost } from '../supervisor/supervisor-node.js';
 import { SpecReader } from '../supervisor/spec-reader.js';
 import type { ChildSpec, ProcessChildSpec, SupervisorSpec, TreeNode } from '../interfaces/supervision.interface.js';
@@ -42,6 +44,9 @@ export class SupervisionTree implements SupervisorHost {
   readonly scheduler: Scheduler;
   private root: SupervisorNode | null = null;
   private readonly supervisors = new Map<string, SupervisorNode>();
+  /** Warm workers of the dynamic supervisors that keep some (`warm: N`), by supervisor name. */
+  private readonly pools = new Map<string, WarmPool>();
+  private readonly closing: Promise<void>[] = [];
   private readonly reader: SpecReader;
 
   constructor(
@@ -138,6 +143,7 @@ export class SupervisionTree implements SupervisorHost {
       const overrides = this.reader.processOptions(options, 'start options');
       overrides.store = this.storeFor(options.stateStore ?? supervisor.inheritedStore, resolved);
       overrides.restart ??= resolved.options.restart ?? (supervisor.isDynamic ? 'transient' : 'permanent');
+      overrides.warmPool = this.pools.get(supervisor.name);
       cell = this.kernel.createCell(options.name, resolved, overrides);
     } catch (error) {
       return Promise.reject(error);
@@ -212,6 +218,9 @@ export class SupervisionTree implements SupervisorHost {
 
   releaseSupervisor(name: string): void {
     this.supervisors.delete(name);
+    const pool = this.pools.get(name);
+    this.pools.delete(name);
+    if (pool) this.closing.push(pool.close());
   }
 
   /**
@@ -226,9 +235,11 @@ export class SupervisionTree implements SupervisorHost {
     return store;
   }
 
-  /** Closes the stores the runtime built (after every process has stopped). */
-  closeStores(): Promise<void> {
-    return this.stores.closeAll();
+  /** Closes the stores the runtime built and the warm workers (after every process has stopped). */
+  async closeStores(): Promise<void> {
+    for (const name of [...this.pools.keys()]) this.releaseSupervisor(name);
+    await Promise.all(this.closing.splice(0));
+    await this.stores.closeAll();
   }
 
   private supervisorFor(name: string | undefined): SupervisorNode {
@@ -257,9 +268,11 @@ export class SupervisionTree implements SupervisorHost {
       case 'supervisor':
         return this.buildSupervisor(form.spec, form.path, placed, typeProblems, inherited);
       case 'dynamic_supervisor': {
-        const node = new SupervisorNode(this.reader.dynamicSupervisor(form.spec, path), this);
+        const resolved = this.reader.dynamicSupervisor(form.spec, path);
+        const node = new SupervisorNode(resolved, this);
         node.inheritedStore = form.spec.stateStore ?? inherited;
         this.register(node, path);
+        if ((resolved.warm ?? 0) > 0) this.pools.set(resolved.name, new WarmPool(resolved.warm!, workerEntry(), DEFAULT_WORKER_LIMITS));
         return node;
       }
       case 'process': {

@@ -3,6 +3,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ProcessScope } from '../interfaces/cluster-options.interface.js';
 import type { GenServerOptions, IsolationOptions, WorkerOptions } from '../interfaces/gen-server-options.interface.js';
+import type { WarmPool } from '../isolation/warm-pool.js';
 import type { StartOptions } from '../interfaces/process-info.interface.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { messages } from '../errors/messages.js';
@@ -74,6 +75,7 @@ export class SpecReader {
       strategy: 'one_for_one',
       ...this.common(spec, path),
       maxChildren: this.count(spec.maxChildren, `${path}.maxChildren`, 1) ?? Infinity,
+      warm: this.warm(spec.warm, `${path}.warm`),
     };
   }
 
@@ -115,6 +117,8 @@ export class SpecReader {
       workerFile: this.workerFile(workerFile, `${path}.workerFile`),
       // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
       store: undefined as Promise<StateStore> | null | undefined,
+      // Filled in by the tree for a child of a dynamic supervisor that keeps warm workers.
+      warmPool: undefined as WarmPool | undefined,
     };
   }
 
@@ -192,6 +196,13 @@ export class SpecReader {
       if (groups.every((group) => typeof group === 'string' && group.length > 0)) return groups as string[];
     }
     throw new InvalidOptionError(path, value, 'an array of group names (non-empty strings)');
+  }
+
+  /** Warm workers: each holds a booted thread (tens of MB), so a handful, not Infinity. */
+  private warm(value: unknown, path: string): number {
+    const warm = this.count(value, path, 0) ?? 0;
+    if (warm > MAX_WARM_WORKERS) throw this.error(path, `must be at most ${MAX_WARM_WORKERS}, got ${describeValue(value)}`);
+    return warm;
   }
 
   private isolation(value: unknown, path: string): IsolationOptions['isolation'] {
@@ -296,6 +307,7 @@ export class SpecReader {
 }
 
 const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'groups', 'isolation', 'worker', 'workerFile'] as const;
+const MAX_WARM_WORKERS = 64;
 const WORKER_OPTION_KEYS = ['maxOldGenerationMb', 'maxYoungGenerationMb', 'module'] as const;
 const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups', 'isolation', 'worker', 'workerFile'] as const;
 

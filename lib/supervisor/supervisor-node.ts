@@ -27,6 +27,8 @@ export interface ResolvedSupervisor {
   /** Its own restart type, as a child of its parent. */
   readonly restart: RestartType;
   readonly maxChildren: number;
+  /** A dynamic supervisor: workers kept booted for its isolated children. */
+  readonly warm?: number;
 }
 
 /** What a supervisor needs from the runtime around it. */

@@ -95,7 +95,7 @@ export class TopologyReader {
     if (value.type === 'dynamic_supervisor') {
       const spec = this.level(dynamicSupervisorSchema, value, path);
       this.claim(value.name, path);
-      return spec && clean({ ...supervisorOptions(spec), type: 'dynamic_supervisor' as const, maxChildren: spec.max_children });
+      return spec && clean({ ...supervisorOptions(spec), type: 'dynamic_supervisor' as const, maxChildren: spec.max_children, warm: spec.warm });
     }
     const spec = this.level(processChildSchema, value, path);
     this.claim(value.name, path);

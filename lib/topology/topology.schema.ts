@@ -97,6 +97,7 @@ export const dynamicSupervisorSchema = z.strictObject({
   ...supervisorFields,
   type: z.literal('dynamic_supervisor'),
   max_children: count(1).optional(),
+  warm: count(0).optional(),
 });
 
 export const supervisorWrapperSchema = z.strictObject({
