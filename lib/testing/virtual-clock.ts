@@ -65,40 +65,51 @@ export class VirtualClock implements Clock {
    * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at its
    * own instant (a timer set by a firing one fires too when it falls within `ms`). Resolves once
    * the app has handled what they caused. Throws `InvalidOptionError` for a negative or non-number `ms`.
+   * A timer callback that throws does not stop the others: the tick is made in full, then rejects
+   * with the first such error.
    */
   async tick(ms: number): Promise<void> {
     // Infinity would fire repeating timers (heartbeats) for ever.
     if (ms === Infinity) throw new InvalidOptionError('clock.tick ms', ms, 'a finite number of milliseconds (runUntilIdle() runs every one-shot timer)');
     const target = this.time + checkDuration('clock.tick ms', ms);
+    const thrown: unknown[] = [];
     await settle();
     for (let timer = this.next(target); timer !== undefined; timer = this.next(target)) {
-      this.fire(timer);
+      this.fire(timer, thrown);
       await settle();
     }
-    if (target !== Infinity) this.time = target;
+    this.time = target;
     await settle();
+    if (thrown.length > 0) throw thrown[0];
   }
 
   /**
    * Fires timers in time order, moving the clock to each, until no one-shot timer is left (repeating
    * ones, such as heartbeats, do not keep the clock busy; they fire when time passes them). Resolves
    * with how many one-shot timers fired. A process that re-arms a timer for ever never lets the clock go
-   * idle: after `limit` timers (default 10,000) it rejects with `ClockNotIdleError`; use `tick` there.
+   * idle: after `limit` timers (default 10,000; repeating ones passed on the way count too) it rejects
+   * with `ClockNotIdleError`; use `tick` there. A timer callback that throws does not stop the run: it
+   * rejects with the first such error once idle.
    */
   async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
     const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('runUntilIdle limit', limit, 'a whole number of timers');
     let fired = 0;
+    let steps = 0;
+    const thrown: unknown[] = [];
     await settle();
     for (;;) {
       const oneShot = this.earliest((timer) => timer.every === undefined);
-      if (oneShot === undefined) return fired;
-      if (fired >= limit) throw new ClockNotIdleError(fired, this.time, this.timers.size);
+      if (oneShot === undefined) break;
+      if (steps >= limit) throw new ClockNotIdleError(steps, this.time, this.timers.size);
       const timer = this.next(oneShot.at)!;
-      this.fire(timer);
+      this.fire(timer, thrown);
+      steps++;
       if (timer.every === undefined) fired++;
       await settle();
     }
+    if (thrown.length > 0) throw thrown[0];
+    return fired;
   }
 
   private add(fire: () => void, ms: number, every: number | undefined): number {
@@ -122,11 +133,16 @@ export class VirtualClock implements Clock {
     return found;
   }
 
-  private fire(timer: VirtualTimer): void {
+  /** Fires `timer` at its instant; what its callback throws goes to `thrown`, for the caller to rethrow. */
+  private fire(timer: VirtualTimer, thrown: unknown[]): void {
     this.time = Math.max(this.time, timer.at);
     if (timer.every === undefined) this.timers.delete(timer.id);
     else timer.at += timer.every;
-    timer.fire();
+    try {
+      timer.fire();
+    } catch (error) {
+      thrown.push(error);
+    }
   }
 }
 
