@@ -40,7 +40,7 @@ export class GenServerTestingModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
-    this.testing.closeProbes();
+  onApplicationShutdown(): Promise<void> {
+    return this.testing.closeProbes();
   }
 }

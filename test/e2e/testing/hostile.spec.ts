@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { ClockNotIdleError, VirtualClock } from 'nestjs-genserver/testing';
+import { Test } from '@nestjs/testing';
+import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, ProcessCrashedError, type GenServerModuleOptions } from 'nestjs-genserver';
+import { ClockNotIdleError, GenServerTesting, GenServerTestingModule, VirtualClock } from 'nestjs-genserver/testing';
 
 // Hostile input to the testing kit: timers that throw or clear each other, clocks that never go idle,
 // probes closed twice or whose reply function throws. No test may leave an unhandled rejection.
@@ -11,6 +13,29 @@ afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
+
+@GenServer('ticker')
+class Ticker extends GenServerProcess<{ n: number }> {
+  override init() {
+    this.state = { n: 0 };
+  }
+  @HandleCall('get') get() {
+    return this.state.n;
+  }
+  @HandleCast('later') later(msg: { ms: number }) {
+    this.sendAfter(msg.ms, { type: 'bump' });
+  }
+  @HandleInfo('bump') bump() {
+    this.state.n++;
+  }
+}
+
+async function boot(providers: Function[], options: GenServerModuleOptions = {}) {
+  const moduleRef = await Test.createTestingModule({ imports: [GenServerTestingModule.forRoot(options)], providers: providers as never[] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return { app, testing: app.get(GenServerTesting) };
+}
 
 describe('VirtualClock, hostile', () => {
   it('a timer that throws during tick: the other due timers still fire and time reaches the target', async () => {
@@ -63,5 +88,104 @@ describe('VirtualClock, hostile', () => {
   it.each([NaN, -1, '5', null, 2 ** 31, Infinity])('tick(%p) rejects with a typed error', async (ms) => {
     const clock = new VirtualClock();
     await expect(clock.tick(ms as number)).rejects.toThrow(/tick/);
+  });
+});
+
+describe('testing module, hostile', () => {
+  it('closing the app while a call waits on the virtual clock rejects the call and leaves no handles', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const { app, testing } = await boot([]);
+    await testing.probe('silent');
+    const call = testing.runtime.call('silent', { type: 'x' }, { timeout: 5000 });
+    const settled = call.then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await app.close();
+    let guard: NodeJS.Timeout | undefined;
+    expect(await Promise.race([settled, new Promise((r) => (guard = setTimeout(() => r('hung'), 1000)))])).toBe('rejected');
+    clearTimeout(guard);
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a probe closed twice, and its name free again after close', async () => {
+    const { app, testing } = await boot([]);
+    try {
+      const p = await testing.probe('dup');
+      await expect(testing.probe('dup')).rejects.toThrow();
+      const waiting = testing.runtime.call('dup', { type: 'q' });
+      const answered = waiting.then(
+        () => 'resolved',
+        (error: unknown) => (error as Error).constructor.name,
+      );
+      await p.expectCall('q');
+      await Promise.all([p.close(), p.close()]);
+      await p.close();
+      expect(await answered).toBe('ProcessStoppedError');
+      const q = await testing.probe('dup');
+      expect(q.name).toBe('dup');
+      testing.faults.clear();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([123, null, '', {}])('probe(%p) rejects with a typed error', async (name) => {
+    const { app, testing } = await boot([]);
+    try {
+      await expect(testing.probe(name as string)).rejects.toThrow();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('expectCall with a reply function that throws: the caller is not left hanging', async () => {
+    const { app, testing } = await boot([]);
+    try {
+      const p = await testing.probe('svc');
+      const call = testing.runtime.call('svc', { type: 'q' });
+      const settled = call.then(
+        () => 'resolved',
+        (error: unknown) => (error as Error).constructor.name,
+      );
+      await expect(
+        p.expectCall('q', {
+          reply: () => {
+            throw new Error('bad reply fn');
+          },
+        }),
+      ).rejects.toThrow('bad reply fn');
+      await testing.clock.tick(0);
+      expect(await Promise.race([settled, new Promise((r) => setTimeout(() => r('hung'), 300))])).toBe('ProcessCrashedError');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('crashAfter armed before the process starts, then across its restart', async () => {
+    const { app, testing } = await boot([Ticker]);
+    try {
+      testing.faults.crashAfter('ticker', 1);
+      expect(await testing.runtime.call('ticker', { type: 'get' })).toBe(0);
+      await expect(testing.runtime.call('ticker', { type: 'get' })).rejects.toBeInstanceOf(ProcessCrashedError);
+      await testing.clock.runUntilIdle();
+      expect(await testing.runtime.call('ticker', { type: 'get' })).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('crashAfter / failStoreWrite with hostile arguments', async () => {
+    const { app, testing } = await boot([]);
+    try {
+      for (const bad of [null, 1, '', {}]) expect(() => testing.faults.crashAfter(bad as string, 0)).toThrow(/crashAfter/);
+      for (const bad of ['1', -1, 1.5, NaN, Infinity, null]) expect(() => testing.faults.crashAfter('x', bad as number)).toThrow(/crashAfter/);
+      for (const bad of [0, '2', NaN, Infinity]) expect(() => testing.faults.failStoreWrite('x', bad as number)).toThrow(/failStoreWrite/);
+      expect(() => testing.faults.failStoreWrite(null as unknown as string)).toThrow(/failStoreWrite/);
+    } finally {
+      await app.close();
+    }
   });
 });
