@@ -88,11 +88,11 @@ export class TestProbe {
 
   /**
    * Moves the clock `ms` forward (0: not at all), lets the app settle, and fails if any message
-   * reached the probe meanwhile (or was waiting unread).
+   * reached the probe meanwhile (or was waiting unread). Rejects with `InvalidOptionError` for an
+   * `ms` that `clock.tick` refuses (negative, NaN, not a number, Infinity).
    */
   async expectNoMessage(ms = 0): Promise<void> {
-    if (ms > 0) await this.clock.tick(ms);
-    else await settle();
+    await this.clock.tick(ms);
     const first = this.inbox[0];
     if (first) throw new TestProbeError(`probe "${this.name}": expected no message${ms > 0 ? ` for ${ms} ms` : ''}, got ${describe(first.message)}`);
   }
@@ -104,8 +104,9 @@ export class TestProbe {
   watch(name: string): void {
     if (this.downs.has(name)) return;
     const entry: { down?: DownMessage; subscription?: Subscription } = {};
-    this.downs.set(name, entry);
+    // Subscribed first: a name `monitor` refuses throws without leaving a watch that never ends.
     entry.subscription = this.runtime.monitor(name).subscribe((down) => (entry.down = down));
+    this.downs.set(name, entry);
   }
 
   /**

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
-import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, ProcessCrashedError, type GenServerModuleOptions } from 'nestjs-genserver';
+import { GenServer, GenServerProcess, HandleCall, HandleCast, HandleInfo, ProcessCrashedError, noReply, type From, type GenServerModuleOptions, type NoReply } from 'nestjs-genserver';
 import { ClockNotIdleError, GenServerTesting, GenServerTestingModule, VirtualClock } from 'nestjs-genserver/testing';
 
 // Hostile input to the testing kit: timers that throw or clear each other, clocks that never go idle,
@@ -13,6 +13,24 @@ afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
+
+@GenServer()
+class Deferred extends GenServerProcess<{ n: number }> {
+  override init(_args: unknown, restored?: { n: number }) {
+    this.state = restored ?? { n: 0 };
+  }
+  @HandleCall('inc') inc(_msg: unknown, from: From): NoReply {
+    this.state.n++;
+    this.sendAfter(10, { type: 'answer', from });
+    return noReply();
+  }
+  @HandleCall('get') get() {
+    return this.state.n;
+  }
+  @HandleInfo('answer') answer(msg: { from: From }) {
+    this.reply(msg.from, this.state.n);
+  }
+}
 
 @GenServer('ticker')
 class Ticker extends GenServerProcess<{ n: number }> {
@@ -184,6 +202,62 @@ describe('testing module, hostile', () => {
       for (const bad of ['1', -1, 1.5, NaN, Infinity, null]) expect(() => testing.faults.crashAfter('x', bad as number)).toThrow(/crashAfter/);
       for (const bad of [0, '2', NaN, Infinity]) expect(() => testing.faults.failStoreWrite('x', bad as number)).toThrow(/failStoreWrite/);
       expect(() => testing.faults.failStoreWrite(null as unknown as string)).toThrow(/failStoreWrite/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('failStoreWrite with deferred durable replies: the waiting caller gets an error, not silence', async () => {
+    const { app, testing } = await boot([Deferred]);
+    try {
+      await testing.runtime.start(Deferred, { name: 'd', stateStore: { type: 'memory' }, durableReplies: true });
+      const first = testing.runtime.call('d', { type: 'inc' });
+      await testing.clock.tick(10);
+      expect(await first).toBe(1);
+      testing.faults.failStoreWrite('d');
+      const second = testing.runtime.call('d', { type: 'inc' }).then(
+        () => 'resolved',
+        (error: unknown) => (error as Error).constructor.name,
+      );
+      await testing.clock.tick(10);
+      await testing.clock.runUntilIdle();
+      expect(await Promise.race([second, new Promise((r) => setTimeout(() => r('hung'), 300))])).toBe('ProcessCrashedError');
+      expect(await testing.runtime.call('d', { type: 'get' })).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('failStoreWrite for ever: restarts give up, callers get typed errors, the clock goes idle', async () => {
+    const { app, testing } = await boot([Deferred]);
+    try {
+      await testing.runtime.start(Deferred, { name: 'd', stateStore: { type: 'memory' }, durableReplies: true });
+      testing.faults.failStoreWrite('d', 1_000_000);
+      for (let i = 0; i < 5; i++) {
+        const call = testing.runtime.call('d', { type: 'inc' }).then(
+          () => 'resolved',
+          (error: unknown) => (error as Error).constructor.name,
+        );
+        await testing.clock.tick(10);
+        await testing.clock.runUntilIdle();
+        expect(await Promise.race([call, new Promise((r) => setTimeout(() => r('hung'), 300))])).not.toMatch(/resolved|hung/);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('expectNoMessage and watch with hostile arguments: typed errors, and no watch left behind', async () => {
+    const { app, testing } = await boot([Ticker]);
+    try {
+      const p = await testing.probe('quiet');
+      for (const bad of [-1, NaN, '5', Infinity, 2 ** 31]) await expect(p.expectNoMessage(bad as number)).rejects.toThrow(/tick ms/);
+      expect(testing.clock.now()).toBe(0);
+      for (const bad of [null, 1, '', {}]) {
+        expect(() => p.watch(bad as string)).toThrow(/name/);
+        expect(() => p.watch(bad as string)).toThrow(/name/); // not silently "already watched"
+      }
+      await expect(p.expectTerminated(5 as unknown as string)).rejects.toThrow(/name/);
     } finally {
       await app.close();
     }
