@@ -29,6 +29,8 @@ export class VirtualClock implements Clock {
   private time: number;
   private readonly timers = new Map<number, VirtualTimer>();
   private nextId = 1;
+  /** The tick or run under way, if any; the next one starts after it. */
+  private busy: Promise<void> = Promise.resolve();
 
   /** `start`: what `now()` reads before the first tick (default 0). */
   constructor(start = 0) {
@@ -66,12 +68,18 @@ export class VirtualClock implements Clock {
    * own instant (a timer set by a firing one fires too when it falls within `ms`). Resolves once
    * the app has handled what they caused. Throws `InvalidOptionError` for a negative or non-number `ms`.
    * A timer callback that throws does not stop the others: the tick is made in full, then rejects
-   * with the first such error.
+   * with the first such error. A tick asked for while another tick (or `runUntilIdle`) runs starts
+   * when that one ends.
    */
   async tick(ms: number): Promise<void> {
     // Infinity would fire repeating timers (heartbeats) for ever.
     if (ms === Infinity) throw new InvalidOptionError('clock.tick ms', ms, 'a finite number of milliseconds (runUntilIdle() runs every one-shot timer)');
-    const target = this.time + checkDuration('clock.tick ms', ms);
+    checkDuration('clock.tick ms', ms);
+    return this.exclusive(() => this.advance(ms));
+  }
+
+  private async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
     const thrown: unknown[] = [];
     await settle();
     for (let timer = this.next(target); timer !== undefined; timer = this.next(target)) {
@@ -94,6 +102,10 @@ export class VirtualClock implements Clock {
   async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
     const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('runUntilIdle limit', limit, 'a whole number of timers');
+    return this.exclusive(() => this.drain(limit));
+  }
+
+  private async drain(limit: number): Promise<number> {
     let fired = 0;
     let steps = 0;
     const thrown: unknown[] = [];
@@ -110,6 +122,19 @@ export class VirtualClock implements Clock {
     }
     if (thrown.length > 0) throw thrown[0];
     return fired;
+  }
+
+  /**
+   * Runs `work` after every tick or run already under way: time moves by one at a time, so two
+   * ticks not awaited in between add up (and time never goes back) rather than racing.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.busy.then(work);
+    this.busy = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   private add(fire: () => void, ms: number, every: number | undefined): number {

@@ -103,6 +103,19 @@ describe('VirtualClock, hostile', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('ticks not awaited in between add up, in order; time never goes back', async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    clock.setTimeout(() => seen.push(clock.now()), 3);
+    clock.setTimeout(() => seen.push(clock.now()), 12);
+    clock.setTimeout(() => seen.push(clock.now()), 40);
+    await Promise.all([clock.tick(10), clock.tick(5), clock.runUntilIdle()]);
+    expect(clock.now()).toBe(40);
+    expect(seen).toEqual([3, 12, 40]);
+    await Promise.all([clock.tick(5), expect(clock.tick(-1)).rejects.toThrow(/tick ms/), clock.tick(1)]);
+    expect(clock.now()).toBe(46);
+  });
+
   it.each([NaN, -1, '5', null, 2 ** 31, Infinity])('tick(%p) rejects with a typed error', async (ms) => {
     const clock = new VirtualClock();
     await expect(clock.tick(ms as number)).rejects.toThrow(/tick/);
