@@ -55,8 +55,10 @@ export class VirtualClock implements Clock {
     if (typeof handle === 'number') this.timers.delete(handle);
   }
 
+  /** As Node's: a period that is not a finite number from 1 (NaN, a string, Infinity) is 1 ms. */
   setInterval(fire: () => void, ms: number): unknown {
-    return this.add(fire, ms, Math.max(1, ms));
+    const every = typeof ms === 'number' && Number.isFinite(ms) && ms >= 1 ? ms : 1;
+    return this.add(fire, every, every);
   }
 
   clearInterval(handle: unknown): void {
@@ -139,7 +141,7 @@ export class VirtualClock implements Clock {
 
   private add(fire: () => void, ms: number, every: number | undefined): number {
     const id = this.nextId++;
-    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const delay = typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
     this.timers.set(id, { id, at: this.time + delay, every, fire });
     return id;
   }
