@@ -290,4 +290,20 @@ describe('testing module, hostile', () => {
       await app.close();
     }
   });
+
+  it('after the app closes, no runtime timer is left on the virtual clock', async () => {
+    const { app, testing } = await boot([Ticker], { heartbeatMs: 1000 } as GenServerModuleOptions);
+    await testing.runtime.cast('ticker', { type: 'later', ms: 60_000 });
+    await testing.probe('mute');
+    const call = testing.runtime.call('mute', { type: 'x' }, { timeout: 30_000 }).catch(() => undefined);
+    await testing.clock.tick(1);
+    await app.close();
+    await call;
+    expect(testing.clock.pending).toBe(0);
+    await testing.clock.tick(100_000);
+  });
+
+  it.each([null, 5, 'x', []])('GenServerTestingModule.forRoot(%p) is a typed error', (options) => {
+    expect(() => GenServerTestingModule.forRoot(options as GenServerModuleOptions)).toThrow(/options|InvalidOption/i);
+  });
 });
