@@ -101,8 +101,8 @@ export class VirtualClock implements Clock {
    * with `ClockNotIdleError`; use `tick` there. A timer callback that throws does not stop the run: it
    * rejects with the first such error once idle.
    */
-  async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
-    const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
+  async runUntilIdle(options?: { limit?: number }): Promise<number> {
+    const limit = options?.limit ?? DEFAULT_IDLE_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('runUntilIdle limit', limit, 'a whole number of timers');
     return this.exclusive(() => this.drain(limit));
   }

@@ -48,6 +48,17 @@ class Ticker extends GenServerProcess<{ n: number }> {
   }
 }
 
+/** What `settled` resolves with, or 'hung' when it has not within `ms` of real time. */
+async function within<T>(settled: Promise<T>, ms = 2000): Promise<T | 'hung'> {
+  let guard: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (guard = setTimeout(() => resolve('hung'), ms)));
+  try {
+    return await Promise.race([settled, hung]);
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
 async function boot(providers: Function[], options: GenServerModuleOptions = {}) {
   const moduleRef = await Test.createTestingModule({ imports: [GenServerTestingModule.forRoot(options)], providers: providers as never[] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
@@ -79,10 +90,12 @@ describe('VirtualClock, hostile', () => {
     await expect(clock.runUntilIdle({ limit: 100 })).rejects.toBeInstanceOf(ClockNotIdleError);
   }, 5000);
 
-  it('runUntilIdle with only intervals returns 0', async () => {
+  it('runUntilIdle with only intervals returns 0; hostile options are typed errors', async () => {
     const clock = new VirtualClock();
     clock.setInterval(() => undefined, 1);
     expect(await clock.runUntilIdle()).toBe(0);
+    expect(await clock.runUntilIdle(null as never)).toBe(0);
+    for (const limit of [-1, 1.5, '5', NaN]) await expect(clock.runUntilIdle({ limit: limit as number })).rejects.toThrow(/runUntilIdle limit/);
   });
 
   it('an interval cleared in its own callback, a timer cleared by an earlier one', async () => {
@@ -149,9 +162,7 @@ describe('testing module, hostile', () => {
       () => 'rejected',
     );
     await app.close();
-    let guard: NodeJS.Timeout | undefined;
-    expect(await Promise.race([settled, new Promise((r) => (guard = setTimeout(() => r('hung'), 1000)))])).toBe('rejected');
-    clearTimeout(guard);
+    expect(await within(settled)).toBe('rejected');
     await new Promise((r) => setImmediate(r));
     expect(timers()).toBeLessThanOrEqual(before);
   });
@@ -204,7 +215,7 @@ describe('testing module, hostile', () => {
         }),
       ).rejects.toThrow('bad reply fn');
       await testing.clock.tick(0);
-      expect(await Promise.race([settled, new Promise((r) => setTimeout(() => r('hung'), 2000))])).toBe('ProcessCrashedError');
+      expect(await within(settled)).toBe('ProcessCrashedError');
     } finally {
       await app.close();
     }
@@ -249,7 +260,7 @@ describe('testing module, hostile', () => {
       );
       await testing.clock.tick(10);
       await testing.clock.runUntilIdle();
-      expect(await Promise.race([second, new Promise((r) => setTimeout(() => r('hung'), 2000))])).toBe('ProcessCrashedError');
+      expect(await within(second)).toBe('ProcessCrashedError');
       expect(await testing.runtime.call('d', { type: 'get' })).toBe(1);
     } finally {
       await app.close();
@@ -268,7 +279,7 @@ describe('testing module, hostile', () => {
         );
         await testing.clock.tick(10);
         await testing.clock.runUntilIdle();
-        expect(await Promise.race([call, new Promise((r) => setTimeout(() => r('hung'), 2000))])).not.toMatch(/resolved|hung/);
+        expect(await within(call)).not.toMatch(/resolved|hung/);
       }
     } finally {
       await app.close();
