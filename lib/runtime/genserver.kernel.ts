@@ -46,6 +46,7 @@ import { isolatedType } from '../isolation/isolated-type.js';
 import type { WarmPool } from '../isolation/warm-pool.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const CALL_OPTIONS_RULE = 'an object such as { timeout: 5000 }, or nothing (the timeout is not a positional argument)';
 const DEFAULT_SHUTDOWN_MS = 5000;
 const DEFAULT_INIT_TIMEOUT_MS = 5000;
 
@@ -333,6 +334,10 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   call<R>(to: string, payload: unknown, options: CallOptions | undefined, caller?: Caller): Promise<R> {
     try {
       checkProcessName(to);
+      // `call(name, msg, 5000)`, OTP's positional timeout, must not silently fall back to the default.
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        return Promise.reject(new InvalidOptionError('call options', options, CALL_OPTIONS_RULE));
+      }
       const timeout = options?.timeout ?? this.callTimeout;
       if (!isDuration(timeout)) return Promise.reject(new InvalidOptionError('call timeout', timeout, DURATION_RULE));
       if (caller !== undefined) {

@@ -43,7 +43,8 @@ export class GenServerRuntime {
    * Rejects with `CallTimeoutError` after `timeout` ms (module `callTimeout`, default 5000),
    * `NoSuchProcessError` at once for an unknown name, `ProcessCrashedError` when the handler
    * throws, `UnhandledMessageError` when no handler matches, `MailboxFullError` or
-   * `ProcessStoppedError` when the mailbox refuses the message.
+   * `ProcessStoppedError` when the mailbox refuses the message, and `InvalidOptionError` for
+   * `options` that are not an object (a positional timeout: `call(name, msg, 5000)`) or a bad timeout.
    */
   call<R = unknown>(name: string, payload: unknown, options?: CallOptions): Promise<R> {
     return this.kernel.call<R>(name, payload, options);

@@ -20,6 +20,9 @@ export class GenServerTestingModule implements OnApplicationShutdown {
   constructor(private readonly testing: GenServerTesting) {}
 
   static forRoot(options: GenServerModuleOptions = {}): DynamicModule {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new InvalidOptionError('GenServerTestingModule.forRoot options', options, 'an object of GenServerModule options, or nothing');
+    }
     if (options.clock !== undefined) {
       throw new InvalidOptionError('clock', options.clock, 'left out: GenServerTestingModule brings its own VirtualClock (GenServerTesting.clock)');
     }
@@ -40,7 +43,7 @@ export class GenServerTestingModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
-    this.testing.closeProbes();
+  onApplicationShutdown(): Promise<void> {
+    return this.testing.closeProbes();
   }
 }

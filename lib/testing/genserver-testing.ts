@@ -22,14 +22,16 @@ export class GenServerTesting {
 
   /**
    * A `TestProbe`. With `name`, a probe process starts under that name (temporary, so it is never
-   * restarted): whatever the app sends to `name` reaches the probe. Rejects with
-   * `AlreadyStartedError` when a process already runs under `name`.
+   * restarted): whatever the app sends to `name` reaches the probe, until `probe.close()` stops it
+   * and frees the name (a call it has not answered then gets `ProcessStoppedError`). Rejects with `AlreadyStartedError` when a process already runs under `name`.
    */
   async probe(name?: string): Promise<TestProbe> {
     let id = 0;
-    const probe: TestProbe = new TestProbe(name, this.runtime, this.clock, () => {
+    const probe: TestProbe = new TestProbe(name, this.runtime, this.clock, async () => {
       this.registry.remove(id);
       this.probes.delete(probe);
+      // Only its own process: once that ended, the name may belong to another.
+      if (name !== undefined && this.registry.runs(id)) await this.runtime.stop(name).catch(() => undefined);
     });
     this.probes.add(probe);
     if (name !== undefined) {
@@ -37,7 +39,7 @@ export class GenServerTesting {
       try {
         await this.runtime.start(ProbeProcess, { name, args: { probe: id }, restart: 'temporary' });
       } catch (error) {
-        probe.close();
+        await probe.close();
         throw error;
       }
     }
@@ -45,7 +47,7 @@ export class GenServerTesting {
   }
 
   /** @internal Closes every probe (the module does when the app closes). */
-  closeProbes(): void {
-    for (const probe of [...this.probes]) probe.close();
+  async closeProbes(): Promise<void> {
+    await Promise.all([...this.probes].map((probe) => probe.close()));
   }
 }

@@ -20,6 +20,8 @@ export interface ProbeMessage {
 @Injectable()
 export class ProbeRegistry {
   private readonly sinks = new Map<number, (message: ProbeMessage, process: ProbeProcess) => void>();
+  /** The running process of each probe, while it runs. */
+  private readonly running = new Map<number, ProbeProcess>();
   private nextId = 1;
 
   add(sink: (message: ProbeMessage, process: ProbeProcess) => void): number {
@@ -30,6 +32,17 @@ export class ProbeRegistry {
 
   remove(id: number): void {
     this.sinks.delete(id);
+  }
+
+  /** Whether the process of probe `id` still runs (it is temporary: once ended, it stays ended). */
+  runs(id: number): boolean {
+    return this.running.has(id);
+  }
+
+  /** @internal Called by the probe process as it starts and ends. */
+  track(id: number, process: ProbeProcess | undefined): void {
+    if (process === undefined) this.running.delete(id);
+    else this.running.set(id, process);
   }
 
   deliver(id: number, message: ProbeMessage, process: ProbeProcess): void {
@@ -52,6 +65,11 @@ export class ProbeProcess extends GenServerProcess<null> {
   override init(args?: { probe: number }): void {
     this.probe = args?.probe ?? 0;
     this.state = null;
+    this.registry.track(this.probe, this);
+  }
+
+  override terminate(): void {
+    this.registry.track(this.probe, undefined);
   }
 
   @HandleCall()

@@ -30,6 +30,7 @@ export class TestProbe {
   private readonly restarts: RestartedEvent[] = [];
   private readonly downs = new Map<string, { down?: DownMessage; subscription?: Subscription }>();
   private readonly events: Subscription;
+  private closed: Promise<void> | undefined;
 
   /** @internal Made by `GenServerTesting.probe`. */
   constructor(
@@ -37,7 +38,7 @@ export class TestProbe {
     readonly name: string | undefined,
     private readonly runtime: GenServerRuntime,
     private readonly clock: VirtualClock,
-    private readonly detach: () => void,
+    private readonly detach: () => Promise<void>,
   ) {
     this.events = runtime.events$.subscribe((event) => {
       if (event.type === 'restarted') this.restarts.push(event);
@@ -52,12 +53,26 @@ export class TestProbe {
   /**
    * The next message must be a call (of `type`, when given); resolves with it. With `reply`, the
    * call is answered at once (a function gets the payload); otherwise answer it with `call.reply`.
+   * A `reply` function that throws crashes the probe's process with what it threw, as a throwing
+   * handler would (the caller gets `ProcessCrashedError`), and `expectCall` rejects with it.
    */
   async expectCall<P = unknown>(type?: string, options: { reply?: unknown } = {}): Promise<ProbeCall<P>> {
     const { message, process } = await this.next('call', type);
     const from = message.from!;
     const call: ProbeCall<P> = { payload: message.payload as P, reply: (value) => process.reply(from, value) };
-    if ('reply' in options) call.reply(typeof options.reply === 'function' ? (options.reply as (payload: P) => unknown)(call.payload) : options.reply);
+    if ('reply' in options) {
+      let value = options.reply;
+      if (typeof value === 'function') {
+        try {
+          value = (value as (payload: P) => unknown)(call.payload);
+        } catch (error) {
+          // Never a string reason: a thrown 'normal' must not read as a clean stop.
+          process.stop(error instanceof Error ? error : new TestProbeError(`the reply function of expectCall threw ${describeValue(error)}`));
+          throw error;
+        }
+      }
+      call.reply(value);
+    }
     return call;
   }
 
@@ -73,11 +88,11 @@ export class TestProbe {
 
   /**
    * Moves the clock `ms` forward (0: not at all), lets the app settle, and fails if any message
-   * reached the probe meanwhile (or was waiting unread).
+   * reached the probe meanwhile (or was waiting unread). Rejects with `InvalidOptionError` for an
+   * `ms` that `clock.tick` refuses (negative, NaN, not a number, Infinity).
    */
   async expectNoMessage(ms = 0): Promise<void> {
-    if (ms > 0) await this.clock.tick(ms);
-    else await settle();
+    await this.clock.tick(ms);
     const first = this.inbox[0];
     if (first) throw new TestProbeError(`probe "${this.name}": expected no message${ms > 0 ? ` for ${ms} ms` : ''}, got ${describe(first.message)}`);
   }
@@ -89,8 +104,9 @@ export class TestProbe {
   watch(name: string): void {
     if (this.downs.has(name)) return;
     const entry: { down?: DownMessage; subscription?: Subscription } = {};
-    this.downs.set(name, entry);
+    // Subscribed first: a name `monitor` refuses throws without leaving a watch that never ends.
     entry.subscription = this.runtime.monitor(name).subscribe((down) => (entry.down = down));
+    this.downs.set(name, entry);
   }
 
   /**
@@ -120,12 +136,20 @@ export class TestProbe {
     return this.inbox.map((entry) => entry.message);
   }
 
-  /** Stops listening (the testing module does this for every probe when it closes). */
-  close(): void {
+  /**
+   * Stops listening and stops the probe's process, which frees its name (a call it has not
+   * answered gets `ProcessStoppedError`); resolves once it has stopped. Closing again is a no-op. The testing module closes every probe when it closes.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shut();
+    return this.closed;
+  }
+
+  private async shut(): Promise<void> {
     this.events.unsubscribe();
     for (const entry of this.downs.values()) entry.subscription?.unsubscribe();
     this.downs.clear();
-    this.detach();
+    await this.detach();
   }
 
   private async next(kind: ProbeMessage['kind'], type: string | undefined): Promise<{ message: ProbeMessage; process: ProbeProcess }> {

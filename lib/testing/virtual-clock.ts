@@ -29,6 +29,8 @@ export class VirtualClock implements Clock {
   private time: number;
   private readonly timers = new Map<number, VirtualTimer>();
   private nextId = 1;
+  /** The tick or run under way, if any; the next one starts after it. */
+  private busy: Promise<void> = Promise.resolve();
 
   /** `start`: what `now()` reads before the first tick (default 0). */
   constructor(start = 0) {
@@ -53,8 +55,10 @@ export class VirtualClock implements Clock {
     if (typeof handle === 'number') this.timers.delete(handle);
   }
 
+  /** As Node's: a period that is not a finite number from 1 (NaN, a string, Infinity) is 1 ms. */
   setInterval(fire: () => void, ms: number): unknown {
-    return this.add(fire, ms, Math.max(1, ms));
+    const every = typeof ms === 'number' && Number.isFinite(ms) && ms >= 1 ? ms : 1;
+    return this.add(fire, every, every);
   }
 
   clearInterval(handle: unknown): void {
@@ -65,45 +69,79 @@ export class VirtualClock implements Clock {
    * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at its
    * own instant (a timer set by a firing one fires too when it falls within `ms`). Resolves once
    * the app has handled what they caused. Throws `InvalidOptionError` for a negative or non-number `ms`.
+   * A timer callback that throws does not stop the others: the tick is made in full, then rejects
+   * with the first such error. A tick asked for while another tick (or `runUntilIdle`) runs starts
+   * when that one ends.
    */
   async tick(ms: number): Promise<void> {
     // Infinity would fire repeating timers (heartbeats) for ever.
     if (ms === Infinity) throw new InvalidOptionError('clock.tick ms', ms, 'a finite number of milliseconds (runUntilIdle() runs every one-shot timer)');
-    const target = this.time + checkDuration('clock.tick ms', ms);
+    checkDuration('clock.tick ms', ms);
+    return this.exclusive(() => this.advance(ms));
+  }
+
+  private async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    const thrown: unknown[] = [];
     await settle();
     for (let timer = this.next(target); timer !== undefined; timer = this.next(target)) {
-      this.fire(timer);
+      this.fire(timer, thrown);
       await settle();
     }
-    if (target !== Infinity) this.time = target;
+    this.time = target;
     await settle();
+    if (thrown.length > 0) throw thrown[0];
   }
 
   /**
    * Fires timers in time order, moving the clock to each, until no one-shot timer is left (repeating
    * ones, such as heartbeats, do not keep the clock busy; they fire when time passes them). Resolves
    * with how many one-shot timers fired. A process that re-arms a timer for ever never lets the clock go
-   * idle: after `limit` timers (default 10,000) it rejects with `ClockNotIdleError`; use `tick` there.
+   * idle: after `limit` timers (default 10,000; repeating ones passed on the way count too) it rejects
+   * with `ClockNotIdleError`; use `tick` there. A timer callback that throws does not stop the run: it
+   * rejects with the first such error once idle.
    */
-  async runUntilIdle(options: { limit?: number } = {}): Promise<number> {
-    const limit = options.limit ?? DEFAULT_IDLE_LIMIT;
+  async runUntilIdle(options?: { limit?: number }): Promise<number> {
+    const limit = options?.limit ?? DEFAULT_IDLE_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('runUntilIdle limit', limit, 'a whole number of timers');
+    return this.exclusive(() => this.drain(limit));
+  }
+
+  private async drain(limit: number): Promise<number> {
     let fired = 0;
+    let steps = 0;
+    const thrown: unknown[] = [];
     await settle();
     for (;;) {
       const oneShot = this.earliest((timer) => timer.every === undefined);
-      if (oneShot === undefined) return fired;
-      if (fired >= limit) throw new ClockNotIdleError(fired, this.time, this.timers.size);
+      if (oneShot === undefined) break;
+      if (steps >= limit) throw new ClockNotIdleError(steps, this.time, this.timers.size);
       const timer = this.next(oneShot.at)!;
-      this.fire(timer);
+      this.fire(timer, thrown);
+      steps++;
       if (timer.every === undefined) fired++;
       await settle();
     }
+    if (thrown.length > 0) throw thrown[0];
+    return fired;
+  }
+
+  /**
+   * Runs `work` after every tick or run already under way: time moves by one at a time, so two
+   * ticks not awaited in between add up (and time never goes back) rather than racing.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.busy.then(work);
+    this.busy = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   private add(fire: () => void, ms: number, every: number | undefined): number {
     const id = this.nextId++;
-    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const delay = typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
     this.timers.set(id, { id, at: this.time + delay, every, fire });
     return id;
   }
@@ -122,11 +160,16 @@ export class VirtualClock implements Clock {
     return found;
   }
 
-  private fire(timer: VirtualTimer): void {
+  /** Fires `timer` at its instant; what its callback throws goes to `thrown`, for the caller to rethrow. */
+  private fire(timer: VirtualTimer, thrown: unknown[]): void {
     this.time = Math.max(this.time, timer.at);
     if (timer.every === undefined) this.timers.delete(timer.id);
     else timer.at += timer.every;
-    timer.fire();
+    try {
+      timer.fire();
+    } catch (error) {
+      thrown.push(error);
+    }
   }
 }
 
