@@ -28,7 +28,7 @@ export class IsoCounter extends GenServerProcess<{ n: number }> {
 export class LocalSpinner extends IsoCounter {}
 
 /** The process whose calls are timed while another one spins. */
-@GenServer({ type: 'bystander' })
+@GenServer('bystander')
 export class Bystander extends GenServerProcess<null> {
   @HandleCall('ping') ping() {
     return 'pong';

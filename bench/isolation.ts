@@ -125,6 +125,6 @@ export function isolationSection(f: IsolationFigures): string {
 | (l′) casts/s (100 000, then one call) vs raw \`postMessage\` (then one echo) | ${fmt(f.casts.ours)} | ${fmt(f.casts.base)} | ${fmt((f.casts.ours / f.casts.base) * 100)}% |
 | (m) start of an isolated process, median of 10: cold / from a warm pool (\`warm: 2\`) | ${fmt(f.coldStartMs, 1)} ms / ${fmt(f.warmStartMs, 1)} ms | | |
 | (n) RSS per idle isolated process (10 started) | ${fmt(f.rssPerProcessMb, 1)} MB | | |
-| (o) p99 of another process's calls while one spins 2 s: isolated / in-process / nothing spinning | ${fmt(f.stall.isolatedP99, 2)} ms / ${fmt(f.stall.localP99, 0)} ms / ${fmt(f.stall.baselineP99, 2)} ms | | |
+| (o) p99 of another process's calls while one spins 2 s: isolated / in-process / nothing spinning | ${fmt(f.stall.isolatedP99 * 1000)} µs / ${fmt(f.stall.localP99)} ms / ${fmt(f.stall.baselineP99 * 1000)} µs | | |
 `;
 }

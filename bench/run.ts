@@ -18,6 +18,7 @@ import { fmt, met, pct, signed } from './format.js';
 import { clusterSection } from './cluster-section.js';
 import { failover, failoverSection, failoverSkipReason } from './failover.js';
 import { clusterSkipReason, clusterThroughput } from './cluster-throughput.js';
+import { isolation, isolationSection } from './isolation.js';
 
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
@@ -164,6 +165,7 @@ async function main() {
   const j = clusterSection(skipped ? { skipped } : await clusterThroughput(log));
   const failoverSkipped = failoverSkipReason();
   const k = failoverSection(failoverSkipped ? { skipped: failoverSkipped } : await failover(log));
+  const l = isolationSection(await isolation(log));
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -271,6 +273,7 @@ builds the instance, \`init\` runs, the name is registered) took ${fmt(d.startUs
 
 ${j}
 ${k}
+${l}
 ## Where the time goes
 
 - Casts: what the baseline does not do per message is build a full envelope (9 fields, about 96 bytes:

@@ -34,12 +34,21 @@ export interface WireMessage {
 const KINDS = ['call', 'cast', 'info'] as const;
 
 export function encodeMessage(message: WireMessage): Uint8Array {
+  const encoded = encodeMessageText(message);
+  return typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+}
+
+/**
+ * The same encoding with the JSON form left as text: what crosses to another thread, where a string
+ * is cloned cheaper than bytes (the decoders take either).
+ */
+export function encodeMessageText(message: WireMessage): string | Uint8Array {
   const fields = [KINDS.indexOf(message.kind), message.to, message.type ?? null, message.payload, message.waitMs, message.caller, message.chain, message.trace ?? null];
-  return isJsonExact(message.payload) ? Buffer.from(JSON.stringify(fields)) : serialize(fields);
+  return isJsonExact(message.payload) ? JSON.stringify(fields) : serialize(fields);
 }
 
 /** Reads a message; `undefined` when the bytes are not one (never throws). */
-export function decodeMessage(bytes: Uint8Array): WireMessage | undefined {
+export function decodeMessage(bytes: Uint8Array | string): WireMessage | undefined {
   try {
     const fields = read(bytes) as unknown[];
     if (!Array.isArray(fields) || fields.length !== 8) return undefined;
@@ -74,10 +83,16 @@ export function encodeAnswer(ok: boolean, value: unknown, maxBytes = Infinity): 
   return bytes.length <= maxBytes ? bytes : serialize([1, briefError(wire)]);
 }
 
+/** `encodeAnswer` with the JSON form left as text (see `encodeMessageText`). */
+export function encodeAnswerText(ok: boolean, value: unknown): string | Uint8Array {
+  if (ok && value !== undefined && isJsonExact(value)) return JSON.stringify([0, value]);
+  return encodeAnswer(ok, value);
+}
+
 /** The answer's value, or the error it carries as the library's own class; `undefined` when unreadable. */
-export function decodeAnswer(bytes: Uint8Array): { ok: boolean; value: unknown } | undefined {
+export function decodeAnswer(bytes: Uint8Array | string): { ok: boolean; value: unknown } | undefined {
   try {
-    if (bytes.length === 3 && bytes[0] === JSON_START && bytes[1] === 0x30 && bytes[2] === 0x5d) return { ok: true, value: undefined };
+    if (typeof bytes !== 'string' && bytes.length === 3 && bytes[0] === JSON_START && bytes[1] === 0x30 && bytes[2] === 0x5d) return { ok: true, value: undefined };
     const fields = read(bytes) as unknown[];
     if (!Array.isArray(fields) || (fields[0] !== 0 && fields[0] !== 1)) return undefined;
     return fields[0] === 0 ? { ok: true, value: fields[1] } : { ok: false, value: decodeError(fields[1] as WireError) };
@@ -94,7 +109,8 @@ function traceHeaders(value: unknown): Record<string, string> | undefined {
   return headers;
 }
 
-function read(bytes: Uint8Array): unknown {
+function read(bytes: Uint8Array | string): unknown {
+  if (typeof bytes === 'string') return JSON.parse(bytes);
   return bytes[0] === JSON_START ? JSON.parse(TEXT.decode(bytes)) : deserialize(bytes);
 }
 

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { context, trace } from '@opentelemetry/api';
-import { decodeAnswer, encodeAnswer, encodeMessage } from '../cluster/wire-codec.js';
+import { decodeAnswer } from '../cluster/wire-codec.js';
+import { threadAnswer, threadMessage, type ThreadBytes } from './thread-codec.js';
 import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
@@ -23,6 +24,8 @@ export interface WorkerLaunch {
   readonly boot: WorkerBoot;
   readonly maxOldGenerationMb: number;
   readonly maxYoungGenerationMb: number;
+  /** Checkpointed: the state comes back after every callback. */
+  readonly everyState: boolean;
 }
 
 interface InFlight {
@@ -50,7 +53,10 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   private exited: Promise<void>;
   private gone = false;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly everyState: boolean,
+  ) {
     super();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: FromWorker) => this.received(message));
@@ -88,7 +94,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       const exited = (code: number) => failed(new GenServerError(`the worker of "${launch.boot.name}" exited (code ${code}) before it was ready`));
       const spoke = (message: FromWorker) => {
         settle();
-        if (message.op === 'ready') resolve(new IsolatedProcess(worker));
+        if (message.op === 'ready') resolve(new IsolatedProcess(worker, launch.everyState));
         else if (message.op === 'failed') failed(decodeAnswer(message.error)?.value ?? new GenServerError('the worker failed to start'));
         else failed(new GenServerError(`the worker of "${launch.boot.name}" spoke before it was ready`));
       };
@@ -99,7 +105,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   }
 
   override async init(args?: unknown, restored?: unknown): Promise<void> {
-    await this.request({ op: 'init', seq: 0, args: encodeAnswer(true, args), restored: encodeAnswer(true, restored) });
+    await this.request({ op: 'init', seq: 0, args: threadAnswer(true, args), restored: threadAnswer(true, restored), everyState: this.everyState });
   }
 
   override async terminate(reason: ExitReason): Promise<void> {
@@ -114,7 +120,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     if (from !== undefined) this.deferred.set(from.ref, from);
     const span = trace.getSpanContext(context.active());
     const carrier = span === undefined ? undefined : toW3C(traceCarrier(span, undefined, false));
-    const message = encodeMessage({ kind, to: this.name, type: typeof type === 'string' ? type : undefined, payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
+    const message = threadMessage({ kind, to: this.name, type: typeof type === 'string' ? type : undefined, payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
     let done: Extract<FromWorker, { op: 'done' }>;
     try {
       done = await this.request({ op: 'handle', seq: 0, message, from: from?.ref ?? null });
@@ -142,7 +148,8 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       this.inFlight.set(seq, { resolve, reject });
       this.worker.postMessage({ ...message, seq });
     }).then((done) => {
-      const state = decodeAnswer((done as Extract<FromWorker, { op: 'done' }>).state);
+      const bytes = (done as Extract<FromWorker, { op: 'done' }>).state;
+      const state = bytes === undefined ? undefined : decodeAnswer(bytes);
       if (state?.ok) this.state = state.value;
       return done as Extract<FromWorker, { op: 'done' }>;
     }).then((done) => {
@@ -199,6 +206,11 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       case 'checkpoint':
         this.checkpoint();
         return;
+      case 'state': {
+        const state = decodeAnswer(message.state);
+        if (state?.ok) this.state = state.value;
+        return;
+      }
       default:
         Logger.warn(`unexpected message from the worker: ${describeCause((message as { op?: unknown }).op)}`, this.name);
     }
@@ -232,27 +244,27 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   }
 }
 
-function answerOf(bytes: Uint8Array): unknown {
+function answerOf(bytes: ThreadBytes): unknown {
   const answer = decodeAnswer(bytes);
   if (answer === undefined) throw new GenServerError('an unreadable message came from a worker');
   if (!answer.ok) throw answer.value;
   return answer.value;
 }
 
-function safeAnswer(ok: boolean, value: unknown): Uint8Array {
+function safeAnswer(ok: boolean, value: unknown): ThreadBytes {
   try {
-    return encodeAnswer(ok, value);
+    return threadAnswer(ok, value);
   } catch (error) {
-    return encodeAnswer(false, error);
+    return threadAnswer(false, error);
   }
 }
 
 /** An exit reason crosses as an answer: an error one as an error, so it arrives as the same class. */
-export function encodeReason(reason: ExitReason): Uint8Array {
-  return reason instanceof Error ? encodeAnswer(false, reason) : safeAnswer(true, reason);
+export function encodeReason(reason: ExitReason): ThreadBytes {
+  return reason instanceof Error ? threadAnswer(false, reason) : safeAnswer(true, reason);
 }
 
-export function reasonOf(bytes: Uint8Array): ExitReason {
+export function reasonOf(bytes: ThreadBytes): ExitReason {
   const answer = decodeAnswer(bytes);
   return answer === undefined ? 'unreadable reason' : (answer.value as ExitReason);
 }

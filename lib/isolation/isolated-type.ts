@@ -19,6 +19,8 @@ export const DEFAULT_WORKER_LIMITS = { maxOldGenerationMb: DEFAULT_MAX_OLD_GENER
 export interface IsolationConfig {
   readonly worker: WorkerOptions | undefined;
   readonly workerFile: string | undefined;
+  /** It has a store: its state must come back after every callback, for the checkpoint. */
+  readonly persistent: boolean;
 }
 
 /**
@@ -49,6 +51,7 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
         boot: { file, className: type.cls.name, module: config.worker?.module, name },
         maxOldGenerationMb: config.worker?.maxOldGenerationMb ?? DEFAULT_MAX_OLD_GENERATION_MB,
         maxYoungGenerationMb: config.worker?.maxYoungGenerationMb ?? DEFAULT_MAX_YOUNG_GENERATION_MB,
+        everyState: config.persistent,
       }, pool),
   };
 }

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeAnswer, decodeMessage, encodeAnswer } from '../cluster/wire-codec.js';
+import { decodeAnswer, decodeMessage } from '../cluster/wire-codec.js';
+import { threadAnswer, type ThreadBytes } from './thread-codec.js';
 import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
 import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -14,7 +15,7 @@ import { TimerRef } from '../process/timer-ref.js';
 import { fromW3C } from '../telemetry/trace-carrier.js';
 import { encodeReason, reasonOf } from './isolated-process.js';
 import { WorkerContextManager } from './worker-context-manager.js';
-import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
+import { STATE_EVERY_MS, type FromWorker, type ToWorker, type WorkerBoot } from './worker-protocol.js';
 
 // The program of an isolated process's worker: it imports the class from the file that declared it,
 // builds the instance (in a Nest application context when a module is named), and runs `init`,
@@ -23,7 +24,9 @@ import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
 /** A warm worker (see `WarmPool`) loads Nest now and learns its class later. */
 async function assignment(): Promise<WorkerBoot> {
+  // What every class file imports: Nest and this package (the same module a user's file resolves).
   await import('@nestjs/core');
+  await import('../index.js');
   return new Promise((resolve) => {
     port.once('message', (message: ToWorker) => {
       if (message.op === 'assign') resolve(message.boot);
@@ -41,12 +44,15 @@ const waiting = new Map<number, { resolve(value: unknown): void; reject(error: u
 let nextSeq = 1;
 let nextId = 1;
 const armed = new Set<number>();
+let everyState = true;
+let stateSentAt = 0;
+let stateTimer: NodeJS.Timeout | null = null;
 
 function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
   const seq = nextSeq++;
   return new Promise((resolve, reject) => {
     waiting.set(seq, { resolve: resolve as (value: unknown) => void, reject });
-    post({ op: 'request', seq, kind, to, payload: encodeAnswer(true, payload), timeout: options?.timeout });
+    post({ op: 'request', seq, kind, to, payload: threadAnswer(true, payload), timeout: options?.timeout });
   });
 }
 
@@ -55,7 +61,7 @@ const binding: ProcessBinding = {
   sendAfter(ms, payload, options) {
     const id = nextId++;
     armed.add(id);
-    post({ op: 'sendAfter', id, ms, payload: encodeAnswer(true, payload), to: options?.to });
+    post({ op: 'sendAfter', id, ms, payload: threadAnswer(true, payload), to: options?.to });
     return new TimerRef(id);
   },
   cancelTimer(ref) {
@@ -65,7 +71,7 @@ const binding: ProcessBinding = {
   call: (to, payload, options) => request('call', to, payload, options),
   cast: (to, payload) => request('cast', to, payload),
   reply(from, value) {
-    post({ op: 'reply', from: from.ref, value: encodeAnswer(true, value) });
+    post({ op: 'reply', from: from.ref, value: threadAnswer(true, value) });
   },
   monitor(name) {
     const id = nextId++;
@@ -103,19 +109,29 @@ async function build(): Promise<{ instance: GenServerProcess; handlers: HandlerT
   return { instance, handlers: new GenServerMetadataAccessor(new MetadataScanner()).getHandlers(cls) };
 }
 
-function stateOf(instance: GenServerProcess): Uint8Array {
+/** A state held back is sent once the burst is over: status is never more than `STATE_EVERY_MS` behind. */
+function stateLater(instance: GenServerProcess): void {
+  if (stateTimer !== null) return;
+  stateTimer = setTimeout(() => {
+    stateTimer = null;
+    stateSentAt = performance.now();
+    post({ op: 'state', state: stateOf(instance) });
+  }, STATE_EVERY_MS);
+}
+
+function stateOf(instance: GenServerProcess): ThreadBytes {
   try {
-    return encodeAnswer(true, instance.state);
+    return threadAnswer(true, instance.state);
   } catch (error) {
-    return encodeAnswer(false, error);
+    return threadAnswer(false, error);
   }
 }
 
-function answer(ok: boolean, value: unknown): Uint8Array {
+function answer(ok: boolean, value: unknown): ThreadBytes {
   try {
-    return encodeAnswer(ok, value);
+    return threadAnswer(ok, value);
   } catch (error) {
-    return encodeAnswer(false, error);
+    return threadAnswer(false, error);
   }
 }
 
@@ -146,8 +162,9 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
       if (method === undefined) throw new GenServerError(`no handler for a ${envelope.kind} of type ${String(envelope.type)}`);
       const from = message.from === null ? undefined : new From(message.from, envelope.caller);
       const carrier = envelope.trace === undefined ? undefined : fromW3C(envelope.trace);
-      const parent = carrier === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: carrier.traceId, spanId: carrier.spanId, traceFlags: carrier.traceFlags, isRemote: true });
-      const result = await context.with(parent, () => method.call(instance, envelope.payload, from));
+      const result = await (carrier === undefined
+        ? method.call(instance, envelope.payload, from)
+        : context.with(trace.setSpanContext(ROOT_CONTEXT, { traceId: carrier.traceId, spanId: carrier.spanId, traceFlags: carrier.traceFlags, isRemote: true }), () => method.call(instance, envelope.payload, from)));
       if (isNoReply(result)) deferred = true;
       else value = result;
     }
@@ -155,7 +172,13 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
     ok = false;
     value = error;
   }
-  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: stateOf(instance) });
+  // The state goes back when a checkpoint needs it, else now and then (status shows it).
+  if (message.op === 'init') everyState = message.everyState;
+  const now = performance.now();
+  const sendState = everyState || message.op !== 'handle' || now - stateSentAt >= STATE_EVERY_MS;
+  if (sendState) stateSentAt = now;
+  else stateLater(instance);
+  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: sendState ? stateOf(instance) : undefined });
 }
 
 try {

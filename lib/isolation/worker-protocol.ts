@@ -1,3 +1,8 @@
+import type { ThreadBytes } from './thread-codec.js';
+
+/** How stale the state an isolated process without a store shows in status may be (ms). */
+export const STATE_EVERY_MS = 100;
+
 // The messages between an isolated process's cell (app thread) and its worker. Process messages
 // and answers cross as the cluster's wire codec encodes them (`encodeMessage`, `encodeAnswer`):
 // one codec for every boundary a message crosses.
@@ -16,27 +21,30 @@ export interface WorkerBoot {
 export type ToWorker =
   /** A warm worker is told which class to build. */
   | { readonly op: 'assign'; readonly boot: WorkerBoot }
-  | { readonly op: 'init'; readonly seq: number; readonly args: Uint8Array; readonly restored: Uint8Array }
+  /** `everyState`: the state is wanted after every callback (checkpoints), else at most every `STATE_EVERY_MS`. */
+  | { readonly op: 'init'; readonly seq: number; readonly args: ThreadBytes; readonly restored: ThreadBytes; readonly everyState: boolean }
   /** A process message (`encodeMessage`); `from`: the call's reference, for a later `this.reply`. */
-  | { readonly op: 'handle'; readonly seq: number; readonly message: Uint8Array; readonly from: number | null }
-  | { readonly op: 'terminate'; readonly seq: number; readonly reason: Uint8Array }
+  | { readonly op: 'handle'; readonly seq: number; readonly message: ThreadBytes; readonly from: number | null }
+  | { readonly op: 'terminate'; readonly seq: number; readonly reason: ThreadBytes }
   /** The answer to the worker's `request`. */
-  | { readonly op: 'answer'; readonly seq: number; readonly answer: Uint8Array };
+  | { readonly op: 'answer'; readonly seq: number; readonly answer: ThreadBytes };
 
 /** Worker → app thread. */
 export type FromWorker =
   /** A warm worker has loaded what every worker needs and waits for `assign`. */
   | { readonly op: 'warm' }
   | { readonly op: 'ready' }
-  | { readonly op: 'failed'; readonly error: Uint8Array }
+  | { readonly op: 'failed'; readonly error: ThreadBytes }
   /** `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the state after it. */
-  | { readonly op: 'done'; readonly seq: number; readonly answer: Uint8Array; readonly noReply: boolean; readonly state: Uint8Array }
+  | { readonly op: 'done'; readonly seq: number; readonly answer: ThreadBytes; readonly noReply: boolean; readonly state: ThreadBytes | undefined }
   /** The process calls or casts another one from its handler: answered with `answer`. */
-  | { readonly op: 'request'; readonly seq: number; readonly kind: 'call' | 'cast'; readonly to: string; readonly payload: Uint8Array; readonly timeout: number | undefined }
-  | { readonly op: 'sendAfter'; readonly id: number; readonly ms: number; readonly payload: Uint8Array; readonly to: string | undefined }
+  | { readonly op: 'request'; readonly seq: number; readonly kind: 'call' | 'cast'; readonly to: string; readonly payload: ThreadBytes; readonly timeout: number | undefined }
+  | { readonly op: 'sendAfter'; readonly id: number; readonly ms: number; readonly payload: ThreadBytes; readonly to: string | undefined }
   | { readonly op: 'cancelTimer'; readonly id: number }
-  | { readonly op: 'reply'; readonly from: number; readonly value: Uint8Array }
+  | { readonly op: 'reply'; readonly from: number; readonly value: ThreadBytes }
   | { readonly op: 'monitor'; readonly id: number; readonly name: string }
   | { readonly op: 'demonitor'; readonly id: number }
-  | { readonly op: 'exit'; readonly reason: Uint8Array }
-  | { readonly op: 'checkpoint' };
+  | { readonly op: 'exit'; readonly reason: ThreadBytes }
+  | { readonly op: 'checkpoint' }
+  /** The state after callbacks whose `done` went without it (see `STATE_EVERY_MS`). */
+  | { readonly op: 'state'; readonly state: ThreadBytes };

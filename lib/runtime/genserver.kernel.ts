@@ -196,7 +196,7 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
     const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
     const isolated = (overrides.isolation ?? type.options.isolation) === 'worker';
-    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile }, overrides.warmPool) : type;
+    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile, persistent: overrides.store != null }, overrides.warmPool) : type;
     const cell = new ProcessCell(name, cellType, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
