@@ -7,7 +7,7 @@ import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
 import type { From } from '../process/from.js';
-import { GenServerProcess } from '../process/gen-server-process.js';
+import { GenServerProcess, PROCESS_BINDING } from '../process/gen-server-process.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import { noReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
@@ -206,6 +206,9 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       case 'checkpoint':
         this.checkpoint();
         return;
+      case 'fail':
+        this[PROCESS_BINDING]?.fail(reasonOf(message.reason));
+        return;
       case 'state': {
         const state = decodeAnswer(message.state);
         if (state?.ok) this.state = state.value;
@@ -236,7 +239,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     const waiting = [...this.inFlight.values()];
     this.inFlight.clear();
     for (const entry of waiting) entry.reject(reason);
-    if (waiting.length === 0) this.stop(typeof reason === 'string' ? reason : (reason as Error));
+    if (waiting.length === 0) this[PROCESS_BINDING]?.fail(reason);
   }
 
   private post(message: ToWorker): void {

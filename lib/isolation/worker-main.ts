@@ -6,6 +6,7 @@ import { threadAnswer, type ThreadBytes } from './thread-codec.js';
 import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
 import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
+import { describeCause } from '../errors/describe-value.js';
 import type { CallOptions } from '../interfaces/genserver.types.js';
 import { From } from '../process/from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from '../process/gen-server-process.js';
@@ -85,6 +86,9 @@ const binding: ProcessBinding = {
   exit(reason) {
     post({ op: 'exit', reason: encodeReason(reason as never) });
   },
+  fail(error) {
+    post({ op: 'fail', reason: threadAnswer(false, error) });
+  },
   checkpoint() {
     post({ op: 'checkpoint' });
   },
@@ -115,15 +119,19 @@ function stateLater(instance: GenServerProcess): void {
   stateTimer = setTimeout(() => {
     stateTimer = null;
     stateSentAt = performance.now();
-    post({ op: 'state', state: stateOf(instance) });
+    const state = stateOf(instance);
+    // A state that cannot cross is a crash, as it is when a checkpoint needs it.
+    if (state instanceof Error) binding.fail(state);
+    else post({ op: 'state', state });
   }, STATE_EVERY_MS);
 }
 
-function stateOf(instance: GenServerProcess): ThreadBytes {
+/** The state's bytes, or why it cannot cross (it must be plain data, as payloads are). */
+function stateOf(instance: GenServerProcess): ThreadBytes | Error {
   try {
     return threadAnswer(true, instance.state);
   } catch (error) {
-    return threadAnswer(false, error);
+    return new GenServerError(`the state of "${boot.name}" cannot cross to the app thread (an isolated process keeps plain data in its state): ${describeCause(error)}`);
   }
 }
 
@@ -178,7 +186,13 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
   const sendState = everyState || message.op !== 'handle' || now - stateSentAt >= STATE_EVERY_MS;
   if (sendState) stateSentAt = now;
   else stateLater(instance);
-  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: sendState ? stateOf(instance) : undefined });
+  const state = sendState ? stateOf(instance) : undefined;
+  if (state instanceof Error && ok && message.op !== 'terminate') {
+    ok = false;
+    value = state;
+    deferred = false;
+  }
+  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: state instanceof Error ? undefined : state });
 }
 
 try {

@@ -45,6 +45,8 @@ export type FromWorker =
   | { readonly op: 'monitor'; readonly id: number; readonly name: string }
   | { readonly op: 'demonitor'; readonly id: number }
   | { readonly op: 'exit'; readonly reason: ThreadBytes }
+  /** A crash outside a callback (a state that cannot cross): the process crashes with `reason`. */
+  | { readonly op: 'fail'; readonly reason: ThreadBytes }
   | { readonly op: 'checkpoint' }
   /** The state after callbacks whose `done` went without it (see `STATE_EVERY_MS`). */
   | { readonly op: 'state'; readonly state: ThreadBytes };

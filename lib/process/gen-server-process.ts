@@ -28,6 +28,8 @@ export interface ProcessBinding {
   monitor(name: string): MonitorRef;
   demonitor(ref: MonitorRef): boolean;
   exit(reason: unknown): void;
+  /** A crash from outside the instance's callbacks (an isolated process's worker died). */
+  fail(error: unknown): void;
   checkpoint(): void;
 }
 

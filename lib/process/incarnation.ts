@@ -30,6 +30,8 @@ export interface IncarnationOwner {
   checkpoint(): void;
   /** `this.stop(reason)`: the incarnation ends once its running handler returns. */
   requestExit(incarnation: Incarnation, reason: ExitReason): void;
+  /** Something outside its callbacks failed it (its worker died): a crash, as a throw would be. */
+  failedOutside(incarnation: Incarnation, error: unknown): void;
 }
 
 /**
@@ -124,6 +126,10 @@ export class Incarnation implements ProcessBinding, Waiter {
 
   exit(reason: unknown): void {
     if (!this.revoked && this.exitRequest === null) this.owner.requestExit(this, exitReasonOf(reason));
+  }
+
+  fail(error: unknown): void {
+    if (!this.revoked) this.owner.failedOutside(this, error);
   }
 
   checkpoint(): void {

@@ -456,6 +456,15 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (this.atBoundary) void this.mailbox.settled().then(() => this.takeExitRequest());
   }
 
+  failedOutside(incarnation: Incarnation, error: unknown): void {
+    if (incarnation !== this.live || incarnation.revoked) return;
+    this.stats.errors++;
+    Logger.error(`crashed: ${describeCause(error)}`, stackOf(error), this.name);
+    this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: undefined });
+    incarnation.exitRequest = null;
+    this.requestExit(incarnation, crashReason(error));
+  }
+
   /**
    * The store refused a checkpoint: that is a crash, handled by the supervisor's rules. No further
    * message is handled by this incarnation, and no later checkpoint of it is written.
