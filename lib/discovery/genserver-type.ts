@@ -12,8 +12,8 @@ export interface GenServerType extends ProcessType {
   readonly typeName: string;
   readonly options: GenServerOptions;
   readonly handlers: HandlerTable;
-  /** ModuleRef of the module that provides the class: each incarnation is built in its scope. */
-  readonly moduleRef: ModuleRef;
+  /** ModuleRef of the module that provides the class: each incarnation is built in its scope (none for an isolated class the app does not provide). */
+  readonly moduleRef?: ModuleRef;
   /** Name of the Nest module that provides it, to tell same-named classes apart in errors. */
   readonly moduleName?: string;
   /** Builds each incarnation (see `instanceFactory`). */

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GENSERVER_FILE_METADATA } from '../genserver.constants.js';
+import { MetadataScanner } from '@nestjs/core';
+import { GENSERVER_FILE_METADATA, GENSERVER_METADATA } from '../genserver.constants.js';
+import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
 import { GenServerError } from '../errors/genserver.error.js';
-import type { WorkerOptions } from '../interfaces/gen-server-options.interface.js';
+import type { GenServerOptions, WorkerOptions } from '../interfaces/gen-server-options.interface.js';
 import type { MessageKind } from '../interfaces/genserver.types.js';
 import type { From } from '../process/from.js';
 import type { HandlerMethod, ProcessType } from '../process/process-type.js';
@@ -53,6 +55,25 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
         maxYoungGenerationMb: config.worker?.maxYoungGenerationMb ?? DEFAULT_MAX_YOUNG_GENERATION_MB,
         everyState: config.persistent,
       }, pool),
+  };
+}
+
+/**
+ * The type of an isolated class the app does not provide (`runtime.start(Class)`, a child spec
+ * naming the class): its instances are built in their worker only, so the app needs none of its
+ * constructor dependencies, and its type is read from its decorators. `undefined` for any other class.
+ */
+export function unprovidedIsolatedType(cls: Function): GenServerType | undefined {
+  const options: GenServerOptions | undefined = Reflect.getMetadata(GENSERVER_METADATA, cls);
+  if (options?.isolation !== 'worker') return undefined;
+  return {
+    cls: cls as GenServerType['cls'],
+    typeName: options.type ?? cls.name,
+    options,
+    handlers: new GenServerMetadataAccessor(new MetadataScanner()).getHandlers(cls),
+    create: () => {
+      throw new GenServerError(`${cls.name} runs isolated: its instances are built in their worker`);
+    },
   };
 }
 

@@ -42,7 +42,7 @@ import type { ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 import { schedulerOf, type Scheduler } from '../common/scheduler.js';
 import type { FaultHooks } from '../common/fault-hooks.js';
-import { isolatedType } from '../isolation/isolated-type.js';
+import { isolatedType, unprovidedIsolatedType } from '../isolation/isolated-type.js';
 import type { WarmPool } from '../isolation/warm-pool.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -180,10 +180,18 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   resolveType(type: unknown): GenServerType {
     let found: GenServerType | null | undefined;
     if (typeof type === 'string') found = this.typesByName.get(type) ?? this.typesByClassName.get(type);
-    else if (typeof type === 'function') found = this.typesByClass.get(type);
+    else if (typeof type === 'function') found = this.typesByClass.get(type) ?? this.registerUnprovided(type);
     else throw new InvalidOptionError('type', type, 'a @GenServer class or its type name');
     if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : (type as Function).name, [...this.typesByName.keys()]);
     return found;
+  }
+
+  /** An isolated class the app does not provide is registered on first use (see `unprovidedIsolatedType`). */
+  private registerUnprovided(cls: Function): GenServerType | undefined {
+    const type = unprovidedIsolatedType(cls);
+    if (type === undefined) return undefined;
+    this.registerType(type);
+    return this.typesByClass.get(cls);
   }
 
   /**

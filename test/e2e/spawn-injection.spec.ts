@@ -106,7 +106,7 @@ describe('spawned processes and dependency injection', () => {
   });
 
   it('constructs default-scoped classes directly and leaves a class with a transient dependency to ModuleRef.create', async () => {
-    const greeterRef = kernel.resolveType(Greeter).moduleRef;
+    const greeterRef = kernel.resolveType(Greeter).moduleRef!;
     const create = jest.spyOn(greeterRef, 'create');
     await t.runtime.start(Greeter, { name: 'direct' });
     expect(create).not.toHaveBeenCalled();

@@ -2,6 +2,8 @@ import { threadId } from 'node:worker_threads';
 import { bootApp, nextEvent, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Greeter, Greeting, Isolated } from '../../fixtures/isolation/isolated-processes.mjs';
+// @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
+import { Unprovided } from '../../fixtures/isolation/unprovided.mjs';
 
 // #12: Nest DI inside the worker, durable state across a worker crash, supervision of isolated
 // children from the topology, and shutdownMs ending a worker that will not stop.
@@ -18,6 +20,13 @@ describe('isolated processes in an app', () => {
     const text = await app.runtime.call<string>('greeter', { type: 'greet' });
     expect(text).toMatch(/^hello from thread \d+$/);
     expect(text).not.toBe(`hello from thread ${threadId}`);
+  });
+
+  it('need not be providers of the app: a class whose dependencies only the worker provides starts by class', async () => {
+    app = await bootApp([]);
+    await app.runtime.start(Unprovided, { name: 'unprovided' });
+    expect(await app.runtime.call<number>('unprovided', { type: 'where' })).not.toBe(threadId);
+    expect(app.runtime.whereis('unprovided')).toMatchObject({ type: 'Unprovided' });
   });
 
   it('keep their checkpointed state across a worker crash', async () => {
