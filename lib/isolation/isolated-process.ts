@@ -59,7 +59,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   ) {
     super();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (message: FromWorker) => this.received(message));
+    worker.on('message', (message: FromWorker) => this.receivedSafely(message));
     worker.on('error', (error: Error & { code?: string }) => this.died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out_of_memory' : error));
     worker.on('exit', (code) => this.died(`worker_exited (${code})`));
   }
@@ -157,6 +157,15 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       if (answer !== undefined && !answer.ok) throw answer.value;
       return done;
     });
+  }
+
+  /** What the worker asks must never throw on the app thread: what it cannot do crashes this process. */
+  private receivedSafely(message: FromWorker): void {
+    try {
+      this.received(message);
+    } catch (error) {
+      this[PROCESS_BINDING]?.fail(error);
+    }
   }
 
   private received(message: FromWorker): void {

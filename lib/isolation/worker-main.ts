@@ -8,6 +8,7 @@ import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { describeCause } from '../errors/describe-value.js';
 import type { CallOptions } from '../interfaces/genserver.types.js';
+import { checkMonitorName, checkSendAfter } from '../process/binding-checks.js';
 import { From } from '../process/from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from '../process/gen-server-process.js';
 import { MonitorRef } from '../process/monitor-ref.js';
@@ -60,6 +61,7 @@ function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: 
 const binding: ProcessBinding = {
   name: boot.name,
   sendAfter(ms, payload, options) {
+    checkSendAfter(ms, options?.to);
     const id = nextId++;
     armed.add(id);
     post({ op: 'sendAfter', id, ms, payload: threadAnswer(true, payload), to: options?.to });
@@ -75,6 +77,7 @@ const binding: ProcessBinding = {
     post({ op: 'reply', from: from.ref, value: threadAnswer(true, value) });
   },
   monitor(name) {
+    checkMonitorName(name);
     const id = nextId++;
     post({ op: 'monitor', id, name });
     return new MonitorRef(id, name);
