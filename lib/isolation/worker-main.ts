@@ -7,6 +7,8 @@ import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.acces
 import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { describeCause } from '../errors/describe-value.js';
+import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
+import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
 import type { CallOptions } from '../interfaces/genserver.types.js';
 import { checkMonitorName, checkSendAfter } from '../process/binding-checks.js';
 import { From } from '../process/from.js';
@@ -51,10 +53,19 @@ let stateSentAt = 0;
 let stateTimer: NodeJS.Timeout | null = null;
 
 function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
+  let bytes: ThreadBytes;
+  try {
+    bytes = threadAnswer(true, payload);
+  } catch (error) {
+    // As on the app thread: a payload that is not plain data is refused with a typed error.
+    const type = payload !== null && typeof payload === 'object' ? (payload as { type?: unknown }).type : undefined;
+    const found = describeNonPlainDataDeep(payload) ?? `a value that cannot cross threads (${describeCause(error)})`;
+    return Promise.reject(new InvalidPayloadError(to, 'payload', typeof type === 'string' ? type : undefined, found));
+  }
   const seq = nextSeq++;
   return new Promise((resolve, reject) => {
     waiting.set(seq, { resolve: resolve as (value: unknown) => void, reject });
-    post({ op: 'request', seq, kind, to, payload: threadAnswer(true, payload), timeout: options?.timeout });
+    post({ op: 'request', seq, kind, to, payload: bytes, timeout: options?.timeout });
   });
 }
 

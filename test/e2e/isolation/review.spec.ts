@@ -1,6 +1,8 @@
 import { ProcessCrashedError } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
+import { Isolated } from '../../fixtures/isolation/isolated-processes.mjs';
+// @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Misuser } from '../../fixtures/isolation/review-processes.mjs';
 
 // #12 review: hostile callers of an isolated process, each a typed error or a documented meaning,
@@ -35,5 +37,12 @@ describe('isolation: review', () => {
     expect((error as ProcessCrashedError).message).toMatch(text);
     await sleep(20);
     expect(await app.runtime.call('m', { type: 'ping' })).toBe('pong');
+  });
+
+  it('a call from a worker with a payload that is not plain data rejects there with InvalidPayloadError', async () => {
+    app = await bootApp([Misuser, Isolated]);
+    await app.runtime.start(Isolated, { name: 'other' });
+    await app.runtime.start(Misuser, { name: 'm' });
+    expect(await app.runtime.call('m', { type: 'callFn', to: 'other' })).toBe('InvalidPayloadError');
   });
 });
