@@ -608,7 +608,15 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   /** `undefined` when the instance was built and its `init` ran at once; may throw. */
   private bringUp(): Promise<void> | undefined {
     const made = this.type.create();
-    return made instanceof Promise ? made.then((instance) => this.bringUpInstance(instance)) : this.bringUpInstance(made);
+    if (!(made instanceof Promise)) return this.bringUpInstance(made);
+    const halts = this.halts;
+    return made.then((instance) => {
+      if (halts === this.halts) return this.bringUpInstance(instance);
+      // Shut down (the app closed, a stop gave up on it) while it was being built: it never runs,
+      // and an isolated process's worker, booted for nothing, is ended.
+      void endOf(instance)?.().catch(() => undefined);
+      throw new ProcessStoppedError(this.name, 'shut down while it was being built');
+    });
   }
 
   private bringUpInstance(instance: GenServerProcess): Promise<void> | undefined {
@@ -678,7 +686,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (runTerminate && live.initialized) await this.terminate(live.instance, reason);
     live.end();
     // An isolated process's worker ends with its incarnation.
-    await (live.instance as { [END_INCARNATION]?: () => Promise<void> })[END_INCARNATION]?.();
+    await endOf(live.instance)?.();
     if (live.owed !== null && live.owed.size > 0) {
       const error = isNormalExit(reason) ? endedError(reason) : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);
@@ -726,4 +734,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private uptimeMs(): number {
     return this.live === null ? 0 : this.live.uptimeMs();
   }
+}
+
+/** What ends an instance's resources with its incarnation (an isolated process's worker), if it has any. */
+function endOf(instance: GenServerProcess): (() => Promise<void>) | undefined {
+  const end = (instance as { [END_INCARNATION]?: () => Promise<void> })[END_INCARNATION];
+  return end?.bind(instance);
 }

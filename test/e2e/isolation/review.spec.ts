@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ProcessCrashedError } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
@@ -8,6 +9,9 @@ import { Misuser } from '../../fixtures/isolation/review-processes.mjs';
 // #12 review: hostile callers of an isolated process, each a typed error or a documented meaning,
 // never an exception thrown on the app thread, an unhandled rejection, a hang or a leaked worker.
 
+
+const fixture = (file: string) => join(process.cwd(), 'test/fixtures/isolation', file);
+const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
 
 describe('isolation: review', () => {
   let app: TestApp;
@@ -44,5 +48,30 @@ describe('isolation: review', () => {
     await app.runtime.start(Isolated, { name: 'other' });
     await app.runtime.start(Misuser, { name: 'm' });
     expect(await app.runtime.call('m', { type: 'callFn', to: 'other' })).toBe('InvalidPayloadError');
+  });
+
+  it('an app closed while an isolated start is in progress (its worker still booting) leaves no worker behind', async () => {
+    const before = workers();
+    app = await bootApp([Isolated]);
+    const started = app.runtime.start(Isolated, { name: 'slow', shutdownMs: 50, workerFile: fixture('slow-top.mjs') }).catch((e: unknown) => e);
+    await sleep(50);
+    await app.close();
+    expect(await started).toBeInstanceOf(Error);
+    await sleep(900);
+    expect(workers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a stop while the worker is still booting (past shutdownMs) leaves no worker behind', async () => {
+    const before = workers();
+    app = await bootApp([Isolated]);
+    const started = app.runtime.start(Isolated, { name: 'slow', shutdownMs: 50, workerFile: fixture('slow-top.mjs') }).catch((e: unknown) => e);
+    await sleep(50);
+    await app.runtime.stop('slow');
+    expect(await started).toBeInstanceOf(Error);
+    await sleep(900);
+    expect(app.runtime.whereis('slow')).toBeUndefined();
+    await app.close();
+    await sleep(50);
+    expect(workers()).toBeLessThanOrEqual(before);
   });
 });
