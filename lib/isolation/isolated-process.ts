@@ -66,9 +66,9 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
 
   /**
    * Starts a worker (or takes a warm one from `pool`) and waits until it has built the instance;
-   * rejects with why it could not.
+   * rejects with why it could not, or when `abandoned` aborts (the worker is ended).
    */
-  static boot(launch: WorkerLaunch, pool?: WarmPool): Promise<IsolatedProcess> {
+  static boot(launch: WorkerLaunch, pool?: WarmPool, abandoned?: AbortSignal): Promise<IsolatedProcess> {
     const limits = { maxOldGenerationMb: launch.maxOldGenerationMb, maxYoungGenerationMb: launch.maxYoungGenerationMb };
     const warm = pool?.take(limits);
     const worker =
@@ -85,6 +85,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
         worker.off('error', failed);
         worker.off('exit', exited);
         worker.off('message', spoke);
+        abandoned?.removeEventListener('abort', given);
       };
       const failed = (reason: unknown) => {
         settle();
@@ -98,9 +99,11 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
         else if (message.op === 'failed') failed(decodeAnswer(message.error)?.value ?? new GenServerError('the worker failed to start'));
         else failed(new GenServerError(`the worker of "${launch.boot.name}" spoke before it was ready`));
       };
+      const given = () => failed(new GenServerError(`the start of "${launch.boot.name}" gave up on its worker before it was ready`));
       worker.on('error', failed);
       worker.on('exit', exited);
       worker.on('message', spoke);
+      abandoned?.addEventListener('abort', given, { once: true });
     });
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ProcessCrashedError } from 'nestjs-genserver';
+import { ProcessCrashedError, ProcessInitError } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Isolated } from '../../fixtures/isolation/isolated-processes.mjs';
@@ -72,6 +72,17 @@ describe('isolation: review', () => {
     expect(app.runtime.whereis('slow')).toBeUndefined();
     await app.close();
     await sleep(50);
+    expect(workers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a class file that never finishes loading fails the start at initTimeoutMs and its worker is ended', async () => {
+    const before = workers();
+    app = await bootApp([Isolated]);
+    const at = Date.now();
+    const error = await app.runtime.start(Isolated, { name: 'hung', initTimeoutMs: 300, restart: 'temporary', workerFile: fixture('hang-top.mjs') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessInitError);
+    expect(Date.now() - at).toBeLessThan(3000);
+    await sleep(100);
     expect(workers()).toBeLessThanOrEqual(before);
   });
 });
