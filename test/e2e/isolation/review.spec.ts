@@ -85,4 +85,35 @@ describe('isolation: review', () => {
     await sleep(100);
     expect(workers()).toBeLessThanOrEqual(before);
   });
+
+  it('a second reply to the same call is ignored (the first one answers it)', async () => {
+    app = await bootApp([Misuser]);
+    await app.runtime.start(Misuser, { name: 'm' });
+    expect(await app.runtime.call('m', { type: 'twice' })).toBe('first');
+    expect(await app.runtime.call('m', { type: 'ping' })).toBe('pong');
+  });
+
+  it.each([
+    ['throws-at-top.mjs', /top-level kaput/],
+    ['syntax-error.mjs', /SyntaxError|Unexpected/],
+  ])('a class file that fails to load (%s) fails the start with ProcessInitError and leaves no worker', async (file, text) => {
+    const before = workers();
+    app = await bootApp([Isolated]);
+    const error = await app.runtime.start(Isolated, { name: 'x', restart: 'temporary', workerFile: fixture(file) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessInitError);
+    expect(String((error as ProcessInitError).cause)).toMatch(text);
+    await sleep(100);
+    expect(workers()).toBeLessThanOrEqual(before);
+  });
+
+  it('app.close() ends every worker of running, crashed and restarted isolated processes', async () => {
+    const before = workers();
+    app = await bootApp([Isolated]);
+    await app.runtime.start(Isolated, { name: 'a' });
+    await app.runtime.start(Isolated, { name: 'b' });
+    await app.runtime.call('b', { type: 'boom' }).catch(() => undefined);
+    await app.runtime.call('a', { type: 'spin', ms: 50 });
+    await app.close();
+    expect(workers()).toBeLessThanOrEqual(before);
+  });
 });
