@@ -18,7 +18,7 @@ import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { crashReason, describeReason, isNormalExit } from './exit-reason.js';
 import type { From } from './from.js';
-import { PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
+import { END_INCARNATION, PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
@@ -27,7 +27,6 @@ import { armTimer } from '../common/scheduler.js';
 import type { ProcessPorts } from './process-ports.js';
 import { ProcessStats } from './process-stats.js';
 import { settleWithin } from './settle-within.js';
-import { END_INCARNATION } from '../isolation/isolated-process.js';
 import type { Activation, ActivatedCell } from './activation.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 
