@@ -2,21 +2,19 @@ import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { context, trace } from '@opentelemetry/api';
 import { decodeAnswer } from '../cluster/wire-codec.js';
-import { threadAnswer, threadMessage, type ThreadBytes } from './thread-codec.js';
+import { safeThreadAnswer, threadAnswer, threadMessage, type ThreadBytes } from './thread-codec.js';
 import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
 import type { From } from '../process/from.js';
-import { GenServerProcess, PROCESS_BINDING } from '../process/gen-server-process.js';
+import { END_INCARNATION, GenServerProcess, PROCESS_BINDING } from '../process/gen-server-process.js';
+import { messageTypeOf } from '../process/envelope.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import { noReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
 import { traceCarrier, toW3C } from '../telemetry/trace-carrier.js';
 import type { WarmPool } from './warm-pool.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
-
-/** Called when an incarnation has ended: its worker goes with it. */
-export const END_INCARNATION = Symbol('genserver:end-incarnation');
 
 /** Heap limits and where the worker program is. */
 export interface WorkerLaunch {
@@ -59,16 +57,16 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   ) {
     super();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (message: FromWorker) => this.received(message));
+    worker.on('message', (message: FromWorker) => this.receivedSafely(message));
     worker.on('error', (error: Error & { code?: string }) => this.died(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out_of_memory' : error));
     worker.on('exit', (code) => this.died(`worker_exited (${code})`));
   }
 
   /**
    * Starts a worker (or takes a warm one from `pool`) and waits until it has built the instance;
-   * rejects with why it could not.
+   * rejects with why it could not, or when `abandoned` aborts (the worker is ended).
    */
-  static boot(launch: WorkerLaunch, pool?: WarmPool): Promise<IsolatedProcess> {
+  static boot(launch: WorkerLaunch, pool?: WarmPool, abandoned?: AbortSignal): Promise<IsolatedProcess> {
     const limits = { maxOldGenerationMb: launch.maxOldGenerationMb, maxYoungGenerationMb: launch.maxYoungGenerationMb };
     const warm = pool?.take(limits);
     const worker =
@@ -85,6 +83,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
         worker.off('error', failed);
         worker.off('exit', exited);
         worker.off('message', spoke);
+        abandoned?.removeEventListener('abort', given);
       };
       const failed = (reason: unknown) => {
         settle();
@@ -98,9 +97,11 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
         else if (message.op === 'failed') failed(decodeAnswer(message.error)?.value ?? new GenServerError('the worker failed to start'));
         else failed(new GenServerError(`the worker of "${launch.boot.name}" spoke before it was ready`));
       };
+      const given = () => failed(new GenServerError(`the start of "${launch.boot.name}" gave up on its worker before it was ready`));
       worker.on('error', failed);
       worker.on('exit', exited);
       worker.on('message', spoke);
+      abandoned?.addEventListener('abort', given, { once: true });
     });
   }
 
@@ -116,12 +117,11 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
 
   /** Runs the message's handler on the worker: resolves with its reply, `noReply()`, or rejects with what it threw. */
   async forward(kind: MessageKind, payload: unknown, from: From | undefined): Promise<unknown> {
-    const type = payload !== null && typeof payload === 'object' ? (payload as { type?: unknown }).type : undefined;
     if (from !== undefined) this.deferred.set(from.ref, from);
     const span = trace.getSpanContext(context.active());
     const carrier = span === undefined ? undefined : toW3C(traceCarrier(span, undefined, false));
-    const message = threadMessage({ kind, to: this.name, type: typeof type === 'string' ? type : undefined, payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
-    let done: Extract<FromWorker, { op: 'done' }>;
+    const message = threadMessage({ kind, to: this.name, type: messageTypeOf(payload), payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
+    let done: { noReply: boolean; value: unknown };
     try {
       done = await this.request({ op: 'handle', seq: 0, message, from: from?.ref ?? null });
     } catch (error) {
@@ -130,7 +130,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     }
     if (done.noReply) return noReply();
     if (from !== undefined) this.deferred.delete(from.ref);
-    return answerOf(done.answer);
+    return done.value;
   }
 
   /** The incarnation has ended: the worker is stopped (at once, wherever it is) and waited for. */
@@ -141,22 +141,30 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     await this.exited;
   }
 
-  private request(message: ToWorker): Promise<Extract<FromWorker, { op: 'done' }>> {
+  /** Sends a callback to the worker: resolves with its answer (the state it sent is taken), rejects with what it threw. */
+  private request(message: ToWorker): Promise<{ noReply: boolean; value: unknown }> {
     if (this.gone) return Promise.reject(new GenServerError(`the worker of "${this.name}" is gone`));
     const seq = this.seq++;
-    return new Promise((resolve, reject) => {
+    return new Promise<Extract<FromWorker, { op: 'done' }>>((resolve, reject) => {
       this.inFlight.set(seq, { resolve, reject });
       this.worker.postMessage({ ...message, seq });
     }).then((done) => {
-      const bytes = (done as Extract<FromWorker, { op: 'done' }>).state;
-      const state = bytes === undefined ? undefined : decodeAnswer(bytes);
+      const state = done.state === undefined ? undefined : decodeAnswer(done.state);
       if (state?.ok) this.state = state.value;
-      return done as Extract<FromWorker, { op: 'done' }>;
-    }).then((done) => {
       const answer = decodeAnswer(done.answer);
-      if (answer !== undefined && !answer.ok) throw answer.value;
-      return done;
+      if (answer === undefined) throw new GenServerError('an unreadable message came from a worker');
+      if (!answer.ok) throw answer.value;
+      return { noReply: done.noReply, value: answer.value };
     });
+  }
+
+  /** What the worker asks must never throw on the app thread: what it cannot do crashes this process. */
+  private receivedSafely(message: FromWorker): void {
+    try {
+      this.received(message);
+    } catch (error) {
+      this[PROCESS_BINDING]?.fail(error);
+    }
   }
 
   private received(message: FromWorker): void {
@@ -171,8 +179,8 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
         const payload = answerOf(message.payload);
         const sent = message.kind === 'call' ? this.call(message.to, payload, message.timeout === undefined ? undefined : { timeout: message.timeout }) : this.cast(message.to, payload);
         sent.then(
-          (value) => this.post({ op: 'answer', seq: message.seq, answer: safeAnswer(true, value) }),
-          (error: unknown) => this.post({ op: 'answer', seq: message.seq, answer: safeAnswer(false, error) }),
+          (value) => this.post({ op: 'answer', seq: message.seq, answer: safeThreadAnswer(true, value) }),
+          (error: unknown) => this.post({ op: 'answer', seq: message.seq, answer: safeThreadAnswer(false, error) }),
         );
         return;
       }
@@ -254,17 +262,9 @@ function answerOf(bytes: ThreadBytes): unknown {
   return answer.value;
 }
 
-function safeAnswer(ok: boolean, value: unknown): ThreadBytes {
-  try {
-    return threadAnswer(ok, value);
-  } catch (error) {
-    return threadAnswer(false, error);
-  }
-}
-
 /** An exit reason crosses as an answer: an error one as an error, so it arrives as the same class. */
 export function encodeReason(reason: ExitReason): ThreadBytes {
-  return reason instanceof Error ? threadAnswer(false, reason) : safeAnswer(true, reason);
+  return reason instanceof Error ? threadAnswer(false, reason) : safeThreadAnswer(true, reason);
 }
 
 export function reasonOf(bytes: ThreadBytes): ExitReason {

@@ -47,14 +47,14 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
     typeName: type.typeName,
     options: type.options,
     handlers: { find: (kind, messageType) => (type.handlers.find(kind, messageType) === undefined ? undefined : forwarder(kind)) },
-    create: () =>
+    create: (abandoned) =>
       IsolatedProcess.boot({
         entry: workerEntry(),
         boot: { file, className: type.cls.name, module: config.worker?.module, name },
         maxOldGenerationMb: config.worker?.maxOldGenerationMb ?? DEFAULT_MAX_OLD_GENERATION_MB,
         maxYoungGenerationMb: config.worker?.maxYoungGenerationMb ?? DEFAULT_MAX_YOUNG_GENERATION_MB,
         everyState: config.persistent,
-      }, pool),
+      }, pool, abandoned),
   };
 }
 

@@ -11,6 +11,15 @@ export function threadAnswer(ok: boolean, value: unknown): ThreadBytes {
   return own(encodeAnswerText(ok, value));
 }
 
+/** `threadAnswer`, or when the value cannot cross, an error answer saying why. */
+export function safeThreadAnswer(ok: boolean, value: unknown): ThreadBytes {
+  try {
+    return threadAnswer(ok, value);
+  } catch (error) {
+    return threadAnswer(false, error);
+  }
+}
+
 export function threadMessage(message: WireMessage): ThreadBytes {
   return own(encodeMessageText(message));
 }

@@ -2,12 +2,16 @@ import 'reflect-metadata';
 import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeAnswer, decodeMessage } from '../cluster/wire-codec.js';
-import { threadAnswer, type ThreadBytes } from './thread-codec.js';
+import { safeThreadAnswer, threadAnswer, type ThreadBytes } from './thread-codec.js';
 import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
 import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { describeCause } from '../errors/describe-value.js';
+import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
+import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
 import type { CallOptions } from '../interfaces/genserver.types.js';
+import { checkMonitorName, checkSendAfter } from '../process/binding-checks.js';
+import { messageTypeOf } from '../process/envelope.js';
 import { From } from '../process/from.js';
 import { PROCESS_BINDING, type GenServerProcess, type ProcessBinding } from '../process/gen-server-process.js';
 import { MonitorRef } from '../process/monitor-ref.js';
@@ -50,16 +54,25 @@ let stateSentAt = 0;
 let stateTimer: NodeJS.Timeout | null = null;
 
 function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
+  let bytes: ThreadBytes;
+  try {
+    bytes = threadAnswer(true, payload);
+  } catch (error) {
+    // As on the app thread: a payload that is not plain data is refused with a typed error.
+    const found = describeNonPlainDataDeep(payload) ?? `a value that cannot cross threads (${describeCause(error)})`;
+    return Promise.reject(new InvalidPayloadError(to, 'payload', messageTypeOf(payload), found));
+  }
   const seq = nextSeq++;
   return new Promise((resolve, reject) => {
     waiting.set(seq, { resolve: resolve as (value: unknown) => void, reject });
-    post({ op: 'request', seq, kind, to, payload: threadAnswer(true, payload), timeout: options?.timeout });
+    post({ op: 'request', seq, kind, to, payload: bytes, timeout: options?.timeout });
   });
 }
 
 const binding: ProcessBinding = {
   name: boot.name,
   sendAfter(ms, payload, options) {
+    checkSendAfter(ms, options?.to);
     const id = nextId++;
     armed.add(id);
     post({ op: 'sendAfter', id, ms, payload: threadAnswer(true, payload), to: options?.to });
@@ -75,6 +88,7 @@ const binding: ProcessBinding = {
     post({ op: 'reply', from: from.ref, value: threadAnswer(true, value) });
   },
   monitor(name) {
+    checkMonitorName(name);
     const id = nextId++;
     post({ op: 'monitor', id, name });
     return new MonitorRef(id, name);
@@ -135,14 +149,6 @@ function stateOf(instance: GenServerProcess): ThreadBytes | Error {
   }
 }
 
-function answer(ok: boolean, value: unknown): ThreadBytes {
-  try {
-    return threadAnswer(ok, value);
-  } catch (error) {
-    return threadAnswer(false, error);
-  }
-}
-
 async function run(instance: GenServerProcess, handlers: HandlerTable, message: ToWorker): Promise<void> {
   if (message.op === 'assign') return; // told once, before anything else
   if (message.op === 'answer') {
@@ -192,7 +198,7 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
     value = state;
     deferred = false;
   }
-  post({ op: 'done', seq: message.seq, answer: answer(ok, value), noReply: deferred, state: state instanceof Error ? undefined : state });
+  post({ op: 'done', seq: message.seq, answer: safeThreadAnswer(ok, value), noReply: deferred, state: state instanceof Error ? undefined : state });
 }
 
 try {
@@ -205,5 +211,5 @@ try {
   });
   post({ op: 'ready' });
 } catch (error) {
-  post({ op: 'failed', error: answer(false, error) });
+  post({ op: 'failed', error: safeThreadAnswer(false, error) });
 }

@@ -17,6 +17,9 @@ export interface SendAfterOptions {
 /** @internal What a running instance is bound to; set by the runtime before `init`. */
 export const PROCESS_BINDING = Symbol('genserver:binding');
 
+/** An instance that holds something beyond its incarnation (an isolated process's worker) ends it here, once the incarnation has ended. */
+export const END_INCARNATION = Symbol('genserver:end-incarnation');
+
 /** @internal The runtime side of a process, as seen from its instance: one per incarnation. */
 export interface ProcessBinding {
   readonly name: string;

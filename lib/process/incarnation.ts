@@ -1,8 +1,7 @@
-import { checkDuration } from '../common/duration.js';
 import { armTimer } from '../common/scheduler.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
-import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { CallOptions, ExitReason } from '../interfaces/genserver.types.js';
+import { checkMonitorName, checkSendAfter } from './binding-checks.js';
 import { exitReasonOf } from './exit-reason.js';
 import type { From } from './from.js';
 import type { GenServerProcess, ProcessBinding } from './gen-server-process.js';
@@ -80,9 +79,8 @@ export class Incarnation implements ProcessBinding, Waiter {
   }
 
   sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef {
-    const delay = checkDuration('sendAfter delay', ms);
     const to = options?.to;
-    if (to !== undefined && (typeof to !== 'string' || to.length === 0)) throw new InvalidOptionError('sendAfter to', to, 'a process name (a non-empty string)');
+    const delay = checkSendAfter(ms, to);
     if (this.revoked) return new TimerRef(0);
     const { outbox, telemetry } = this.owner.ports;
     // The timer's message links to the span that scheduled it (it is not that span's child).
@@ -114,7 +112,7 @@ export class Incarnation implements ProcessBinding, Waiter {
   }
 
   monitor(name: string): MonitorRef {
-    if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionError('monitor name', name, 'a non-empty string');
+    checkMonitorName(name);
     // A monitor of an ended incarnation would fire into the next one: it never fires.
     if (this.revoked) return new MonitorRef(0, name);
     return this.owner.ports.monitors.monitor(this.owner.name, this.number, name);

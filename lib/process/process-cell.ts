@@ -18,15 +18,15 @@ import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { crashReason, describeReason, isNormalExit } from './exit-reason.js';
 import type { From } from './from.js';
-import { PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
+import { END_INCARNATION, PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
 import { isNoReply } from './no-reply.js';
+import { armTimer } from '../common/scheduler.js';
 import type { ProcessPorts } from './process-ports.js';
 import { ProcessStats } from './process-stats.js';
 import { settleWithin } from './settle-within.js';
-import { END_INCARNATION } from '../isolation/isolated-process.js';
 import type { Activation, ActivatedCell } from './activation.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 
@@ -69,6 +69,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private counters: ProcessStats | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
+  /** Aborts the build of the instance `spawning` waits for (an isolated process's worker still booting). */
+  private building: AbortController | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
   private removing: Promise<void> | null = null;
@@ -300,6 +302,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     } else if (!(await settleWithin(this.quiet(), this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, this.spawning ? 'init()' : 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.spawning = null;
+      this.building?.abort();
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
       const envelope = this.runner === null ? null : this.runner.abandon();
@@ -607,8 +610,38 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   /** `undefined` when the instance was built and its `init` ran at once; may throw. */
   private bringUp(): Promise<void> | undefined {
-    const made = this.type.create();
-    return made instanceof Promise ? made.then((instance) => this.bringUpInstance(instance)) : this.bringUpInstance(made);
+    // Building it (an isolated process's worker loading its class file) counts against
+    // `initTimeoutMs` as `init` does, and a shutdown that gives up on the start gives up on it too:
+    // either aborts the build (the worker is ended), so a file that never loads cannot hang the start.
+    const building = new AbortController();
+    const made = this.type.create(building.signal);
+    if (!(made instanceof Promise)) return this.bringUpInstance(made);
+    const halts = this.halts;
+    const { scheduler } = this.ports;
+    let timedOut = false;
+    const timer = armTimer(this.options.initTimeoutMs, () => {
+      timedOut = true;
+      building.abort();
+    }, scheduler);
+    this.building = building;
+    const done = () => {
+      if (timer !== null) scheduler.clearTimeout(timer);
+      if (this.building === building) this.building = null;
+    };
+    return made.then(
+      (instance) => {
+        done();
+        if (halts === this.halts && !timedOut) return this.bringUpInstance(instance);
+        // Shut down (the app closed, a stop gave up on it) or timed out while it was being built:
+        // it never runs, and what it holds (an isolated process's worker) is ended.
+        void endOf(instance)?.().catch(() => undefined);
+        throw timedOut ? INIT_TIMEOUT : new ProcessStoppedError(this.name, 'shut down while it was being built');
+      },
+      (error: unknown) => {
+        done();
+        throw timedOut ? INIT_TIMEOUT : error;
+      },
+    );
   }
 
   private bringUpInstance(instance: GenServerProcess): Promise<void> | undefined {
@@ -678,7 +711,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (runTerminate && live.initialized) await this.terminate(live.instance, reason);
     live.end();
     // An isolated process's worker ends with its incarnation.
-    await (live.instance as { [END_INCARNATION]?: () => Promise<void> })[END_INCARNATION]?.();
+    await endOf(live.instance)?.();
     if (live.owed !== null && live.owed.size > 0) {
       const error = isNormalExit(reason) ? endedError(reason) : new ProcessCrashedError(this.name, undefined, reason);
       for (const from of live.owed) this.ports.outbox.fail(from, error);
@@ -726,4 +759,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private uptimeMs(): number {
     return this.live === null ? 0 : this.live.uptimeMs();
   }
+}
+
+/** What ends an instance's resources with its incarnation (an isolated process's worker), if it has any. */
+function endOf(instance: GenServerProcess): (() => Promise<void>) | undefined {
+  const end = (instance as { [END_INCARNATION]?: () => Promise<void> })[END_INCARNATION];
+  return end?.bind(instance);
 }

@@ -15,7 +15,9 @@ export interface ProcessType {
   readonly handlers: { find(kind: MessageKind, type: string | undefined): HandlerMethod | undefined };
   /**
    * Builds the instance of a new incarnation through Nest (constructor injection works): at once
-   * for a class built with `new`, or a promise of it.
+   * for a class built with `new`, or a promise of it. `abandoned` aborts when the start gives up
+   * on the build (`initTimeoutMs`, a shutdown past `shutdownMs`): a build that can stop, stops
+   * (an isolated process's worker is ended) and rejects.
    */
-  readonly create: () => GenServerProcess | Promise<GenServerProcess>;
+  readonly create: (abandoned?: AbortSignal) => GenServerProcess | Promise<GenServerProcess>;
 }
