@@ -47,6 +47,7 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
     typeName: type.typeName,
     options: type.options,
     handlers: { find: (kind, messageType) => (type.handlers.find(kind, messageType) === undefined ? undefined : forwarder(kind)) },
+    abortable: true,
     create: (abandoned) =>
       IsolatedProcess.boot({
         entry: workerEntry(),

@@ -69,8 +69,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   private counters: ProcessStats | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
-  /** Aborts the build of the instance `spawning` waits for (an isolated process's worker still booting). */
-  private building: AbortController | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
   private stopReason: ExitReason | null = null;
   private removing: Promise<void> | null = null;
@@ -302,7 +300,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     } else if (!(await settleWithin(this.quiet(), this.options.shutdownMs))) {
       Logger.error(messages.abandoned(this.name, this.spawning ? 'init()' : 'its running handler', this.options.shutdownMs), undefined, this.name);
       this.spawning = null;
-      this.building?.abort();
+      builds.get(this)?.abort();
       this.mailbox.abandon();
       // The handler given up on will never be heard from: its message is answered or dead-lettered now.
       const envelope = this.runner === null ? null : this.runner.abandon();
@@ -613,9 +611,11 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     // Building it (an isolated process's worker loading its class file) counts against
     // `initTimeoutMs` as `init` does, and a shutdown that gives up on the start gives up on it too:
     // either aborts the build (the worker is ended), so a file that never loads cannot hang the start.
-    const building = new AbortController();
-    const made = this.type.create(building.signal);
+    // Only a type whose build can be given up on pays for the controller (spawns are a hot path).
+    const building = this.type.abortable === true ? new AbortController() : null;
+    const made = this.type.create(building?.signal);
     if (!(made instanceof Promise)) return this.bringUpInstance(made);
+    if (building === null) return made.then((instance) => this.bringUpInstance(instance));
     const halts = this.halts;
     const { scheduler } = this.ports;
     let timedOut = false;
@@ -623,10 +623,10 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       timedOut = true;
       building.abort();
     }, scheduler);
-    this.building = building;
+    builds.set(this, building);
     const done = () => {
       if (timer !== null) scheduler.clearTimeout(timer);
-      if (this.building === building) this.building = null;
+      if (builds.get(this) === building) builds.delete(this);
     };
     return made.then(
       (instance) => {
@@ -760,6 +760,12 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     return this.live === null ? 0 : this.live.uptimeMs();
   }
 }
+
+/**
+ * Builds that can be given up on while they run (an isolated process's worker booting), by cell:
+ * rare, so kept out of every cell's fields.
+ */
+const builds = new WeakMap<ProcessCell, AbortController>();
 
 /** What ends an instance's resources with its incarnation (an isolated process's worker), if it has any. */
 function endOf(instance: GenServerProcess): (() => Promise<void>) | undefined {

@@ -20,4 +20,6 @@ export interface ProcessType {
    * (an isolated process's worker is ended) and rejects.
    */
   readonly create: (abandoned?: AbortSignal) => GenServerProcess | Promise<GenServerProcess>;
+  /** Its build can be given up on (`abandoned`): it holds something to end, such as a worker. */
+  readonly abortable?: boolean;
 }
