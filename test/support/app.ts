@@ -75,3 +75,12 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
   const promise = new Promise<T>((resolve) => (open = resolve));
   return { promise, open };
 }
+
+/**
+ * Waits (at most ~500 ms) until `count()` is down to `limit`, and returns it: a leak stays, while
+ * a timer of a closing app (Nest's, a shutdown wait) ends within a few turns.
+ */
+export async function settledTo(count: () => number, limit: number): Promise<number> {
+  for (let turn = 0; turn < 50 && count() > limit; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return count();
+}

@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { GenServer, GenServerProcess, HandleCall, ProcessCrashedError, ProcessInitError } from 'nestjs-genserver';
-import { bootApp, sleep, type TestApp } from '../../support/app.js';
+import { bootApp, settledTo, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Isolated, hiddenType } from '../../fixtures/isolation/isolated-processes.mjs';
 
@@ -109,6 +109,6 @@ describe('isolated processes', () => {
     await app.runtime.call('a', { type: 'inc' });
     expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before);
     await app.close();
-    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
+    expect(await settledTo(() => process.getActiveResourcesInfo().length, before)).toBeLessThanOrEqual(before);
   });
 });

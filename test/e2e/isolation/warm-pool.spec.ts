@@ -1,4 +1,4 @@
-import { bootApp, sleep, type TestApp } from '../../support/app.js';
+import { bootApp, settledTo, sleep, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Isolated } from '../../fixtures/isolation/isolated-processes.mjs';
 
@@ -28,7 +28,7 @@ describe('warm workers', () => {
     await app.runtime.start(Isolated, { name: 'warm-3', supervisor: 'agents' });
     expect(await app.runtime.call('warm-3', { type: 'inc' })).toBe(1);
     await app.close();
-    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
+    expect(await settledTo(() => process.getActiveResourcesInfo().length, before)).toBeLessThanOrEqual(before);
   });
 
   it('refuses a warm count that is not a small whole number, naming the path', async () => {

@@ -13,6 +13,7 @@ import {
   type GenServerModuleOptions,
 } from 'nestjs-genserver';
 import { ClockNotIdleError, GenServerTesting, GenServerTestingModule, VirtualClock } from 'nestjs-genserver/testing';
+import { settledTo } from '../../support/app.js';
 
 // #11: every timer of the runtime runs on the testing module's VirtualClock, so a test moves time
 // instead of waiting for it; Node's own timers are left alone.
@@ -206,8 +207,9 @@ describe('VirtualClock in GenServerTestingModule', () => {
     expect(clock.pending).toBeGreaterThan(0);
     await app.close();
     await pending;
-    const after = process.getActiveResourcesInfo().filter((r) => !before.has(r));
-    expect(after).toEqual([]);
+    const added = () => process.getActiveResourcesInfo().filter((r) => !before.has(r));
+    await settledTo(() => added().length, 0);
+    expect(added()).toEqual([]);
     expect(clock).toBeInstanceOf(VirtualClock);
   });
 });
