@@ -1,21 +1,13 @@
 import { Module } from '@nestjs/common';
-import { GenServer, GenServerModule, GenServerProcess, HandleCall, HandleCast } from 'nestjs-genserver';
+import { GenServer, GenServerModule, GenServerProcess, HandleCall } from 'nestjs-genserver';
+import { BenchCounter } from './bench.processes.js';
 
 // Processes of the isolation benchmark. This file is compiled to out/bench/, an ES module a worker
 // can import: the isolated process's worker builds its instance from here.
 
-/** The counter of the throughput figures, on a worker of its own. */
+/** The counter of the throughput figures (the same handlers), on a worker of its own. */
 @GenServer({ type: 'iso_counter', isolation: 'worker' })
-export class IsoCounter extends GenServerProcess<{ n: number }> {
-  override init() {
-    this.state = { n: 0 };
-  }
-  @HandleCast('inc') inc() {
-    this.state.n++;
-  }
-  @HandleCall('get') get() {
-    return this.state.n;
-  }
+export class IsoCounter extends BenchCounter {
   @HandleCall('spin') spin(msg: { type: 'spin'; ms: number }) {
     const end = Date.now() + msg.ms;
     while (Date.now() < end);

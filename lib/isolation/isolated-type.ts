@@ -90,7 +90,12 @@ function workerFileOf(type: GenServerType, given: string | undefined): string {
  * TypeScript sources (this repo's tests), it is the built one in `dist/`.
  */
 export function workerEntry(): URL {
-  const beside = new URL('./worker-main.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  return new URL('../../dist/isolation/worker-main.js', import.meta.url);
+  if (entry === undefined) {
+    const beside = new URL('./worker-main.js', import.meta.url);
+    entry = existsSync(fileURLToPath(beside)) ? beside : new URL('../../dist/isolation/worker-main.js', import.meta.url);
+  }
+  return entry;
 }
+
+/** Looked for once: a file-system check per worker start would be I/O on every (re)start. */
+let entry: URL | undefined;
