@@ -8,7 +8,7 @@ import { GenServerError } from '../errors/genserver.error.js';
 import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
 import type { From } from '../process/from.js';
 import { END_INCARNATION, GenServerProcess, PROCESS_BINDING } from '../process/gen-server-process.js';
-import { messageTypeOf } from '../process/envelope.js';
+import { messageTypeOf, type Envelope } from '../process/envelope.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import { noReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
@@ -24,6 +24,26 @@ export interface WorkerLaunch {
   readonly maxYoungGenerationMb: number;
   /** Checkpointed: the state comes back after every callback. */
   readonly everyState: boolean;
+  /** Whether casts and infos may be handed over ahead now (see `IsolatedProcess.forward`). */
+  readonly pipelining: () => boolean;
+}
+
+/** Casts and infos handed to a worker ahead of their handling, at most (back-pressure to the mailbox). */
+export const PIPELINE_WINDOW = 256;
+
+/** What an isolated process needs of its incarnation beyond a process's binding (see `Incarnation`). */
+interface IsolationHost {
+  current(): Envelope | null;
+  crashedEarlier(envelope: Envelope, error: unknown, unsent: readonly Envelope[]): void;
+  handBack(unsent: readonly Envelope[], abandoned: Envelope | null): void;
+}
+
+/** Someone waiting for the casts handed over ahead to drain (below the window, or to none). */
+interface Drain {
+  readonly until: () => boolean;
+  /** A handler's forward: given up (never resolved) when the process crashes meanwhile. */
+  readonly forMessage: boolean;
+  readonly resolve: () => void;
 }
 
 interface InFlight {
@@ -48,12 +68,18 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   private readonly monitorRefs = new Map<number, MonitorRef>();
   /** Calls whose handler deferred its reply, by reference, until the worker answers them. */
   private readonly deferred = new Map<number, From>();
+  /** Casts and infos handed over ahead, by seq, in order: the worker has not said it ran them. */
+  private readonly pipelined = new Map<number, Envelope>();
+  /** Handed over ahead, then skipped by a worker that had stopped (`this.stop()`): they go back. */
+  private unsent: Envelope[] = [];
+  private drains: Drain[] = [];
   private exited: Promise<void>;
   private gone = false;
 
   private constructor(
     private readonly worker: Worker,
     private readonly everyState: boolean,
+    private readonly pipelining: () => boolean,
   ) {
     super();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
@@ -93,7 +119,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       const exited = (code: number) => failed(new GenServerError(`the worker of "${launch.boot.name}" exited (code ${code}) before it was ready`));
       const spoke = (message: FromWorker) => {
         settle();
-        if (message.op === 'ready') resolve(new IsolatedProcess(worker, launch.everyState));
+        if (message.op === 'ready') resolve(new IsolatedProcess(worker, launch.everyState, launch.pipelining));
         else if (message.op === 'failed') failed(decodeAnswer(message.error)?.value ?? new GenServerError('the worker failed to start'));
         else failed(new GenServerError(`the worker of "${launch.boot.name}" spoke before it was ready`));
       };
@@ -112,15 +138,48 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   override async terminate(reason: ExitReason): Promise<void> {
     // A worker still in a handler (a crash at a deadline, a shutdown that gave up) is not waited for.
     if (this.gone || this.inFlight.size > 0) return;
+    // What was handed over ahead runs first, as it would have before `terminate` in process.
+    if (this.pipelined.size > 0) await this.drained(() => this.pipelined.size === 0, false);
+    if (this.gone) return;
     await this.request({ op: 'terminate', seq: 0, reason: encodeReason(reason) });
   }
 
-  /** Runs the message's handler on the worker: resolves with its reply, `noReply()`, or rejects with what it threw. */
-  async forward(kind: MessageKind, payload: unknown, from: From | undefined): Promise<unknown> {
-    if (from !== undefined) this.deferred.set(from.ref, from);
+  /**
+   * Runs the message's handler on the worker: resolves with its reply, `noReply()`, or rejects with
+   * what it threw. A cast or info is handed over ahead when nothing needs its outcome now (no store
+   * wants the state after it, no watchdog times it, no span or metric measures it): the mailbox
+   * moves on at once and the worker runs them in order, at most `PIPELINE_WINDOW` ahead. A later
+   * call waits until they have run, and one that throws crashes the process then (`crashedEarlier`).
+   */
+  forward(kind: MessageKind, payload: unknown, from: From | undefined): unknown {
+    if (kind !== 'call' && this.pipelining()) {
+      if (this.pipelined.size < PIPELINE_WINDOW) return this.handOver(kind, payload);
+      return this.drained(() => this.pipelined.size < PIPELINE_WINDOW, true).then(() => this.handOver(kind, payload));
+    }
+    if (this.pipelined.size === 0) return this.handle(kind, payload, from);
+    return this.drained(() => this.pipelined.size === 0, true).then(() => this.handle(kind, payload, from));
+  }
+
+  /** Posts a cast or info without waiting for it; the cell takes it as handled. */
+  private handOver(kind: MessageKind, payload: unknown): undefined {
+    if (this.gone) throw new GenServerError(`the worker of "${this.name}" is gone`);
+    const envelope = this.host()?.current();
+    if (envelope == null) throw new GenServerError(`a message was handed to the worker of "${this.name}" outside its handling`);
+    const seq = this.seq++;
+    this.worker.postMessage({ op: 'handle', seq, message: this.encoded(kind, payload, undefined), from: null } satisfies ToWorker);
+    this.pipelined.set(seq, envelope);
+    return undefined;
+  }
+
+  private encoded(kind: MessageKind, payload: unknown, from: From | undefined): ThreadBytes {
     const span = trace.getSpanContext(context.active());
     const carrier = span === undefined ? undefined : toW3C(traceCarrier(span, undefined, false));
-    const message = threadMessage({ kind, to: this.name, type: messageTypeOf(payload), payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
+    return threadMessage({ kind, to: this.name, type: messageTypeOf(payload), payload: this.translated(payload), waitMs: -1, caller: from?.caller ?? null, chain: [], trace: carrier });
+  }
+
+  private async handle(kind: MessageKind, payload: unknown, from: From | undefined): Promise<unknown> {
+    if (from !== undefined) this.deferred.set(from.ref, from);
+    const message = this.encoded(kind, payload, from);
     let done: { noReply: boolean; value: unknown };
     try {
       done = await this.request({ op: 'handle', seq: 0, message, from: from?.ref ?? null });
@@ -139,6 +198,55 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     this.deferred.clear();
     await this.worker.terminate().catch(() => undefined);
     await this.exited;
+    // Handed over ahead and not run (a `terminate` given up on): the first may have been running.
+    const [abandoned, ...rest] = this.pipelined.values();
+    this.pipelined.clear();
+    const unsent = [...this.unsent, ...rest];
+    this.unsent = [];
+    if (abandoned !== undefined || unsent.length > 0) this.host()?.handBack(unsent, abandoned ?? null);
+  }
+
+  private host(): IsolationHost | undefined {
+    return this[PROCESS_BINDING] as unknown as IsolationHost | undefined;
+  }
+
+  /** Resolves once `until()` holds after a cast handed over ahead has run. */
+  private drained(until: () => boolean, forMessage: boolean): Promise<void> {
+    return new Promise((resolve) => this.drains.push({ until, forMessage, resolve }));
+  }
+
+  /** A cast handed over ahead has run (or was skipped): whoever waits for that may go on. */
+  private ranAhead(seq: number, envelope: Envelope, done: Extract<FromWorker, { op: 'done' }>): void {
+    this.pipelined.delete(seq);
+    if (done.skipped === true) this.unsent.push(envelope);
+    else {
+      const state = done.state === undefined ? undefined : decodeAnswer(done.state);
+      if (state?.ok) this.state = state.value;
+      const answer = decodeAnswer(done.answer);
+      if (answer === undefined || !answer.ok) return this.brokeAhead(envelope, answer === undefined ? new GenServerError('an unreadable message came from a worker') : answer.value);
+    }
+    if (this.drains.length === 0) return;
+    const waiting = this.drains;
+    this.drains = [];
+    for (const drain of waiting) {
+      if (drain.until()) drain.resolve();
+      else this.drains.push(drain);
+    }
+  }
+
+  /**
+   * A cast handed over ahead threw (or its worker died in it): the process crashes with its error;
+   * those handed over after it, which the stopped worker will not run, go back to the mailbox.
+   */
+  private brokeAhead(envelope: Envelope, error: unknown): void {
+    const unsent = [...this.unsent, ...this.pipelined.values()];
+    this.unsent = [];
+    this.pipelined.clear();
+    // A handler waiting to hand over is given up by the cell; `terminate` waiting goes on.
+    const waiting = this.drains;
+    this.drains = [];
+    for (const drain of waiting) if (!drain.forMessage) drain.resolve();
+    this.host()?.crashedEarlier(envelope, error, unsent);
   }
 
   /** Sends a callback to the worker: resolves with its answer (the state it sent is taken), rejects with what it threw. */
@@ -170,6 +278,8 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   private received(message: FromWorker): void {
     switch (message.op) {
       case 'done': {
+        const ahead = this.pipelined.get(message.seq);
+        if (ahead !== undefined) return this.ranAhead(message.seq, ahead, message);
         const waiting = this.inFlight.get(message.seq);
         this.inFlight.delete(message.seq);
         waiting?.resolve(message);
@@ -244,6 +354,12 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   private died(reason: unknown): void {
     if (this.gone) return;
     this.gone = true;
+    // Casts run in order: the first one handed over ahead and not done is the one it died in.
+    const [first] = this.pipelined;
+    if (first !== undefined) {
+      this.pipelined.delete(first[0]);
+      return this.brokeAhead(first[1], reason);
+    }
     const waiting = [...this.inFlight.values()];
     this.inFlight.clear();
     for (const entry of waiting) entry.reject(reason);

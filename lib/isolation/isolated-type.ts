@@ -23,6 +23,8 @@ export interface IsolationConfig {
   readonly workerFile: string | undefined;
   /** It has a store: its state must come back after every callback, for the checkpoint. */
   readonly persistent: boolean;
+  /** Whether a cast's outcome is needed when it is handled (a watchdog, spans or metrics); see `IsolatedProcess.forward`. */
+  readonly measured: () => boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export function isolatedType(type: GenServerType, name: string, config: Isolatio
         maxOldGenerationMb: config.worker?.maxOldGenerationMb ?? DEFAULT_MAX_OLD_GENERATION_MB,
         maxYoungGenerationMb: config.worker?.maxYoungGenerationMb ?? DEFAULT_MAX_YOUNG_GENERATION_MB,
         everyState: config.persistent,
+        pipelining: config.persistent ? never : () => !config.measured(),
       }, pool, abandoned),
   };
 }
@@ -77,6 +80,8 @@ export function unprovidedIsolatedType(cls: Function): GenServerType | undefined
     },
   };
 }
+
+const never = () => false;
 
 function workerFileOf(type: GenServerType, given: string | undefined): string {
   if (given !== undefined) return given.startsWith('file:') ? given : pathToFileURL(given).href;

@@ -52,6 +52,8 @@ const armed = new Set<number>();
 let everyState = true;
 let stateSentAt = 0;
 let stateTimer: NodeJS.Timeout | null = null;
+/** The process has crashed or asked to stop: handlers handed over ahead of their turn are not run. */
+let halted = false;
 
 function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
   let bytes: ThreadBytes;
@@ -98,9 +100,11 @@ const binding: ProcessBinding = {
     return true;
   },
   exit(reason) {
+    halted = true;
     post({ op: 'exit', reason: encodeReason(reason as never) });
   },
   fail(error) {
+    halted = true;
     post({ op: 'fail', reason: threadAnswer(false, error) });
   },
   checkpoint() {
@@ -159,6 +163,10 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
     else entry?.reject(decoded?.value ?? new GenServerError('an unreadable answer came from the app thread'));
     return;
   }
+  if (halted && message.op === 'handle') {
+    post({ op: 'done', seq: message.seq, answer: threadAnswer(true, undefined), noReply: false, state: undefined, skipped: true });
+    return;
+  }
   let ok = true;
   let value: unknown;
   let deferred = false;
@@ -185,6 +193,7 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
   } catch (error) {
     ok = false;
     value = error;
+    if (message.op === 'handle') halted = true;
   }
   // The state goes back when a checkpoint needs it, else now and then (status shows it).
   if (message.op === 'init') everyState = message.everyState;
@@ -194,6 +203,7 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
   else stateLater(instance);
   const state = sendState ? stateOf(instance) : undefined;
   if (state instanceof Error && ok && message.op !== 'terminate') {
+    if (message.op === 'handle') halted = true;
     ok = false;
     value = state;
     deferred = false;

@@ -35,8 +35,12 @@ export type FromWorker =
   | { readonly op: 'warm' }
   | { readonly op: 'ready' }
   | { readonly op: 'failed'; readonly error: ThreadBytes }
-  /** `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the state after it. */
-  | { readonly op: 'done'; readonly seq: number; readonly answer: ThreadBytes; readonly noReply: boolean; readonly state: ThreadBytes | undefined }
+  /**
+   * `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the
+   * state after it. `skipped`: the handler was not run, the process having stopped or crashed
+   * before it (casts are handed over ahead of their turn: see `IsolatedProcess.forward`).
+   */
+  | { readonly op: 'done'; readonly seq: number; readonly answer: ThreadBytes; readonly noReply: boolean; readonly state: ThreadBytes | undefined; readonly skipped?: true }
   /** The process calls or casts another one from its handler: answered with `answer`. */
   | { readonly op: 'request'; readonly seq: number; readonly kind: 'call' | 'cast'; readonly to: string; readonly payload: ThreadBytes; readonly timeout: number | undefined }
   | { readonly op: 'sendAfter'; readonly id: number; readonly ms: number; readonly payload: ThreadBytes; readonly to: string | undefined }

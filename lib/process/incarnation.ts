@@ -31,6 +31,10 @@ export interface IncarnationOwner {
   requestExit(incarnation: Incarnation, reason: ExitReason): void;
   /** Something outside its callbacks failed it (its worker died): a crash, as a throw would be. */
   failedOutside(incarnation: Incarnation, error: unknown): void;
+  /** See `Incarnation.crashedEarlier`. */
+  crashedEarlier(incarnation: Incarnation, envelope: Envelope, error: unknown, unsent: readonly Envelope[]): void;
+  /** See `Incarnation.handBack`. */
+  handBack(unsent: readonly Envelope[], abandoned: Envelope | null): void;
 }
 
 /**
@@ -132,6 +136,24 @@ export class Incarnation implements ProcessBinding, Waiter {
 
   checkpoint(): void {
     if (!this.revoked) this.owner.checkpoint();
+  }
+
+  /**
+   * An isolated process's worker reports that the handler of `envelope`, a cast or info the cell
+   * counted as handled when it handed it over ahead, threw: the process crashes as if it had thrown
+   * then. `unsent`, handed over after it and never run, go back to the head of the mailbox.
+   */
+  crashedEarlier(envelope: Envelope, error: unknown, unsent: readonly Envelope[]): void {
+    this.owner.crashedEarlier(this, envelope, error, unsent);
+  }
+
+  /**
+   * Messages handed to an isolated process's worker that it never ran come back to the mailbox
+   * (also after the incarnation ended: they were accepted); `abandoned`, the one it may have been
+   * running when it was ended, is dead-lettered as a handler given up on is.
+   */
+  handBack(unsent: readonly Envelope[], abandoned: Envelope | null): void {
+    this.owner.handBack(unsent, abandoned);
   }
 
   current(): Envelope | null {

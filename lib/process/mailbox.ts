@@ -94,6 +94,19 @@ export class Mailbox<T> implements Observer<T> {
     this.state &= ~State.Busy;
   }
 
+  /**
+   * Puts messages taken out earlier back at the head of the queue, in their order: an isolated
+   * process's worker handed back casts it was given ahead but never ran.
+   */
+  putBack(items: readonly T[]): void {
+    if (items.length === 0) return;
+    const queue = (this.queue ??= new RingQueue<T>());
+    const rest = queue.takeAll();
+    for (const item of items) queue.push(item);
+    for (const item of rest) queue.push(item);
+    if (this.state === 0) this.schedule();
+  }
+
   /** Empties the queue, oldest first, so the owner can answer or dead-letter each message. */
   takeAll(): T[] {
     return this.queue === null ? [] : this.queue.takeAll();

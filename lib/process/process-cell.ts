@@ -466,6 +466,33 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.requestExit(incarnation, crashReason(error));
   }
 
+  crashedEarlier(incarnation: Incarnation, envelope: Envelope, error: unknown, unsent: readonly Envelope[]): void {
+    const stats = this.stats;
+    stats.errors++;
+    stats.lastError = describeCause(error);
+    const state = this.presentState();
+    Logger.error(`${new ProcessCrashedError(this.name, envelope.type, error).message}; state: ${stateForLog(state)}`, stackOf(error), this.name);
+    this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: envelope.type, state });
+    this.ports.outbox.deadLetter(envelope, 'crashed');
+    if (incarnation !== this.live || incarnation.revoked) return this.mailbox.putBack(unsent);
+    // A handler waiting to hand its message over (the worker's window was full) gives it up: it
+    // goes back too, behind those handed over before it.
+    const waiting = this.current;
+    this.mailbox.pause();
+    if (waiting !== null) {
+      this.runner?.abandon();
+      this.mailbox.abandon();
+    }
+    this.mailbox.putBack(waiting === null ? unsent : [...unsent, waiting]);
+    incarnation.exitRequest = null;
+    this.requestExit(incarnation, crashReason(error));
+  }
+
+  handBack(unsent: readonly Envelope[], abandoned: Envelope | null): void {
+    if (abandoned !== null) this.refuse(abandoned, new ProcessStoppedError(this.name, 'its worker was ended while it ran this message'), 'abandoned');
+    this.mailbox.putBack(unsent);
+  }
+
   /**
    * The store refused a checkpoint: that is a crash, handled by the supervisor's rules. No further
    * message is handled by this incarnation, and no later checkpoint of it is written.

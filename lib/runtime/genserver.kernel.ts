@@ -204,12 +204,19 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     const clustered = this.cluster !== null && (overrides.scope ?? type.options.scope ?? 'cluster') === 'cluster';
     const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
     const isolated = (overrides.isolation ?? type.options.isolation) === 'worker';
-    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile, persistent: overrides.store != null }, overrides.warmPool) : type;
-    const cell = new ProcessCell(name, cellType, overrides.args, this.childOptions(type, overrides), this, activation, overrides.standby === true);
+    const options = this.childOptions(type, overrides);
+    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile, persistent: overrides.store != null, measured: this.measured(options) }, overrides.warmPool) : type;
+    const cell = new ProcessCell(name, cellType, overrides.args, options, this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);
     for (const group of overrides.groups ?? type.options.groups ?? []) this.groups.join(group, name);
     return cell;
+  }
+
+  /** Whether a handler's outcome is wanted as it happens: by a watchdog, spans or metrics. */
+  private measured(options: ChildOptions): () => boolean {
+    const telemetry = this.telemetry;
+    return options.handlerTimeoutMs !== Infinity ? () => true : () => telemetry.tracing || telemetry.metering;
   }
 
   /** In a cluster: this node's name. */
