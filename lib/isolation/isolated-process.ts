@@ -13,6 +13,7 @@ import { MonitorRef } from '../process/monitor-ref.js';
 import { noReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
 import { traceCarrier, toW3C } from '../telemetry/trace-carrier.js';
+import { UnsendableReply } from '../runtime/plain-data.js';
 import type { WarmPool } from './warm-pool.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
@@ -180,7 +181,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   private async handle(kind: MessageKind, payload: unknown, from: From | undefined): Promise<unknown> {
     if (from !== undefined) this.deferred.set(from.ref, from);
     const message = this.encoded(kind, payload, from);
-    let done: { noReply: boolean; value: unknown };
+    let done: { noReply: boolean; value: unknown; unsendable?: string };
     try {
       done = await this.request({ op: 'handle', seq: 0, message, from: from?.ref ?? null });
     } catch (error) {
@@ -189,7 +190,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
     }
     if (done.noReply) return noReply();
     if (from !== undefined) this.deferred.delete(from.ref);
-    return done.value;
+    return done.unsendable === undefined ? done.value : new UnsendableReply(done.unsendable);
   }
 
   /** The incarnation has ended: the worker is stopped (at once, wherever it is) and waited for. */
@@ -250,7 +251,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
   }
 
   /** Sends a callback to the worker: resolves with its answer (the state it sent is taken), rejects with what it threw. */
-  private request(message: ToWorker): Promise<{ noReply: boolean; value: unknown }> {
+  private request(message: ToWorker): Promise<{ noReply: boolean; value: unknown; unsendable?: string }> {
     if (this.gone) return Promise.reject(new GenServerError(`the worker of "${this.name}" is gone`));
     const seq = this.seq++;
     return new Promise<Extract<FromWorker, { op: 'done' }>>((resolve, reject) => {
@@ -262,7 +263,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       const answer = decodeAnswer(done.answer);
       if (answer === undefined) throw new GenServerError('an unreadable message came from a worker');
       if (!answer.ok) throw answer.value;
-      return { noReply: done.noReply, value: answer.value };
+      return { noReply: done.noReply, value: answer.value, unsendable: done.unsendable };
     });
   }
 
@@ -306,7 +307,7 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       case 'reply': {
         const from = this.deferred.get(message.from);
         this.deferred.delete(message.from);
-        if (from) this.reply(from, answerOf(message.value));
+        if (from) this.reply(from, message.unsendable === undefined ? answerOf(message.value) : new UnsendableReply(message.unsendable));
         return;
       }
       case 'monitor':

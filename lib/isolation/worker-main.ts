@@ -41,6 +41,7 @@ async function assignment(): Promise<WorkerBoot> {
 }
 
 const port = parentPort!;
+const NOTHING = threadAnswer(true, null);
 const post = (message: FromWorker) => port.postMessage(message);
 const boot: WorkerBoot = (workerData as { warm?: boolean }).warm === true ? await assignment() : (workerData as WorkerBoot);
 // A handler sees the span its message is handled in on the app thread as its active span.
@@ -55,15 +56,19 @@ let stateTimer: NodeJS.Timeout | null = null;
 /** The process has crashed or asked to stop: handlers handed over ahead of their turn are not run. */
 let halted = false;
 
-function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
-  let bytes: ThreadBytes;
+/** The value's bytes, or what in it is not plain data (what keeps it from crossing). */
+function encoded(value: unknown): ThreadBytes | { readonly found: string } {
   try {
-    bytes = threadAnswer(true, payload);
+    return threadAnswer(true, value);
   } catch (error) {
-    // As on the app thread: a payload that is not plain data is refused with a typed error.
-    const found = describeNonPlainDataDeep(payload) ?? `a value that cannot cross threads (${describeCause(error)})`;
-    return Promise.reject(new InvalidPayloadError(to, 'payload', messageTypeOf(payload), found));
+    return { found: describeNonPlainDataDeep(value) ?? `a value that cannot cross threads (${describeCause(error)})` };
   }
+}
+
+function request(kind: 'call' | 'cast', to: string, payload: unknown, options?: CallOptions): Promise<never> {
+  const bytes = encoded(payload);
+  // As on the app thread: a payload that is not plain data is refused with a typed error.
+  if (typeof bytes === 'object' && 'found' in bytes) return Promise.reject(new InvalidPayloadError(to, 'payload', messageTypeOf(payload), bytes.found));
   const seq = nextSeq++;
   return new Promise((resolve, reject) => {
     waiting.set(seq, { resolve: resolve as (value: unknown) => void, reject });
@@ -87,7 +92,10 @@ const binding: ProcessBinding = {
   call: (to, payload, options) => request('call', to, payload, options),
   cast: (to, payload) => request('cast', to, payload),
   reply(from, value) {
-    post({ op: 'reply', from: from.ref, value: threadAnswer(true, value) });
+    // As on the app thread, a reply that is not plain data fails the caller, not the process.
+    const bytes = encoded(value);
+    if (typeof bytes === 'object' && 'found' in bytes) post({ op: 'reply', from: from.ref, value: NOTHING, unsendable: bytes.found });
+    else post({ op: 'reply', from: from.ref, value: bytes });
   },
   monitor(name) {
     checkMonitorName(name);
@@ -208,7 +216,10 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
     value = state;
     deferred = false;
   }
-  post({ op: 'done', seq: message.seq, answer: safeThreadAnswer(ok, value), noReply: deferred, state: state instanceof Error ? undefined : state });
+  // A handler's reply that cannot cross fails its caller only, as on the app thread.
+  const answer = ok && message.op === 'handle' ? encoded(value) : safeThreadAnswer(ok, value);
+  const unsendable = typeof answer === 'object' && 'found' in answer ? answer.found : undefined;
+  post({ op: 'done', seq: message.seq, answer: unsendable === undefined ? (answer as ThreadBytes) : NOTHING, noReply: deferred, state: state instanceof Error ? undefined : state, unsendable });
 }
 
 try {

@@ -37,15 +37,16 @@ export type FromWorker =
   | { readonly op: 'failed'; readonly error: ThreadBytes }
   /**
    * `init`, a handler or `terminate` finished: its answer, whether it deferred the reply, and the
-   * state after it. `skipped`: the handler was not run, the process having stopped or crashed
+   * state after it; `unsendable`: a handler's reply that could not cross, and why. `skipped`: the handler was not run, the process having stopped or crashed
    * before it (casts are handed over ahead of their turn: see `IsolatedProcess.forward`).
    */
-  | { readonly op: 'done'; readonly seq: number; readonly answer: ThreadBytes; readonly noReply: boolean; readonly state: ThreadBytes | undefined; readonly skipped?: true }
+  | { readonly op: 'done'; readonly seq: number; readonly answer: ThreadBytes; readonly noReply: boolean; readonly state: ThreadBytes | undefined; readonly skipped?: true; readonly unsendable?: string }
   /** The process calls or casts another one from its handler: answered with `answer`. */
   | { readonly op: 'request'; readonly seq: number; readonly kind: 'call' | 'cast'; readonly to: string; readonly payload: ThreadBytes; readonly timeout: number | undefined }
   | { readonly op: 'sendAfter'; readonly id: number; readonly ms: number; readonly payload: ThreadBytes; readonly to: string | undefined }
   | { readonly op: 'cancelTimer'; readonly id: number }
-  | { readonly op: 'reply'; readonly from: number; readonly value: ThreadBytes }
+  /** `unsendable`: the reply could not cross (what it holds that is not plain data); the caller is told so. */
+  | { readonly op: 'reply'; readonly from: number; readonly value: ThreadBytes; readonly unsendable?: string }
   | { readonly op: 'monitor'; readonly id: number; readonly name: string }
   | { readonly op: 'demonitor'; readonly id: number }
   | { readonly op: 'exit'; readonly reason: ThreadBytes }

@@ -3,6 +3,15 @@
  * the top level: primitives, arrays, plain or null-prototype objects, Dates and byte arrays. Only
  * the top level is checked so the hot path stays O(1).
  */
+/**
+ * A reply that could not leave the thread it was made on (an isolated process's worker), in its
+ * place: the caller gets `InvalidPayloadError` saying what `found`, as for any reply that is not
+ * plain data, and the process goes on.
+ */
+export class UnsendableReply {
+  constructor(readonly found: string) {}
+}
+
 export function describeNonPlainData(value: unknown): string | undefined {
   try {
     return describeTopLevel(value);

@@ -1,4 +1,4 @@
-import { InvalidOptionError, ProcessCrashedError, ProcessInitError } from 'nestjs-genserver';
+import { InvalidOptionError, InvalidPayloadError, ProcessCrashedError, ProcessInitError } from 'nestjs-genserver';
 import { bootApp, nextEvent, type TestApp } from '../../support/app.js';
 // @ts-expect-error a plain JavaScript fixture (a worker imports it as it is)
 import { Isolated } from '../../fixtures/isolation/isolated-processes.mjs';
@@ -53,5 +53,22 @@ describe('isolation: hostile input', () => {
     await app.runtime.call('plain', { type: 'poison' }).catch(() => undefined);
     expect(String((await crashed as { reason: unknown }).reason)).toMatch(/cannot cross/);
     expect(await app.runtime.call('plain', { type: 'inc' })).toBe(1);
+  });
+
+  it('answers a reply that is not plain data with InvalidPayloadError to its caller only, as in process', async () => {
+    app = await bootApp([Isolated]);
+    await app.runtime.start(Isolated, { name: 'iso' });
+    const thread = await app.runtime.call('iso', { type: 'thread' });
+    expect(await app.runtime.call('iso', { type: 'inc' })).toBe(1);
+    const returned = await app.runtime.call('iso', { type: 'give-function' }).catch((e: unknown) => e);
+    expect(returned).toBeInstanceOf(InvalidPayloadError);
+    expect((returned as Error).message).toMatch(/reply for process "iso" \(message "give-function"\).*\$\.deep\[0\]\.fn: a function/);
+    const deferred = await app.runtime.call('iso', { type: 'defer-function' }).catch((e: unknown) => e);
+    expect(deferred).toBeInstanceOf(InvalidPayloadError);
+    expect((deferred as Error).message).toMatch(/function/);
+    // The same incarnation on the same worker goes on.
+    expect(await app.runtime.call('iso', { type: 'inc' })).toBe(2);
+    expect(await app.runtime.call('iso', { type: 'thread' })).toBe(thread);
+    expect(app.events.filter((e) => e.type === 'crashed')).toEqual([]);
   });
 });
