@@ -16,19 +16,29 @@ export interface WorkerLimits {
 export class WarmPool {
   private readonly ready: Worker[] = [];
   private readonly booting = new Set<Worker>();
+  /** Workers ended by a retarget, until they have exited (`close` waits for them). */
+  private readonly retiring = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(
     private readonly size: number,
     private readonly entry: URL,
-    readonly limits: WorkerLimits,
+    /** The limits its workers start with; they follow what its children ask for (see `take`). */
+    private limits: WorkerLimits,
   ) {
     for (let i = 0; i < size; i++) this.grow();
   }
 
-  /** A warm worker with these limits, if one is ready (and a new one starts in its place). */
+  /**
+   * A warm worker with these limits, if one is ready (and a new one starts in its place). A child
+   * that asks for other limits starts cold, and the pool's workers are replaced by ones with its
+   * limits: a supervisor's children mostly share theirs.
+   */
   take(limits: WorkerLimits): Worker | undefined {
-    if (limits.maxOldGenerationMb !== this.limits.maxOldGenerationMb || limits.maxYoungGenerationMb !== this.limits.maxYoungGenerationMb) return undefined;
+    if (limits.maxOldGenerationMb !== this.limits.maxOldGenerationMb || limits.maxYoungGenerationMb !== this.limits.maxYoungGenerationMb) {
+      this.retarget(limits);
+      return undefined;
+    }
     const worker = this.ready.shift();
     if (worker === undefined) return undefined;
     worker.removeListener('exit', this.lost);
@@ -47,7 +57,20 @@ export class WarmPool {
     const all = [...this.ready, ...this.booting];
     this.ready.length = 0;
     this.booting.clear();
-    await Promise.all(all.map((worker) => worker.terminate().catch(() => undefined)));
+    await Promise.all([...all.map((worker) => worker.terminate().catch(() => undefined)), ...this.retiring]);
+  }
+
+  private retarget(limits: WorkerLimits): void {
+    this.limits = { maxOldGenerationMb: limits.maxOldGenerationMb, maxYoungGenerationMb: limits.maxYoungGenerationMb };
+    const old = [...this.ready, ...this.booting];
+    this.ready.length = 0;
+    this.booting.clear();
+    for (const worker of old) {
+      worker.off('exit', this.lost);
+      const ended = worker.terminate().catch(() => undefined).finally(() => this.retiring.delete(ended));
+      this.retiring.add(ended);
+    }
+    for (let i = 0; i < this.size; i++) this.grow();
   }
 
   private grow(): void {

@@ -31,6 +31,23 @@ describe('warm workers', () => {
     expect(await settledTo(() => process.getActiveResourcesInfo().length, before)).toBeLessThanOrEqual(before);
   });
 
+  it('follows the heap limits its children ask for: the first such start is cold, the next ones warm', async () => {
+    app = await bootApp([Isolated], {
+      supervision: { name: 'root', strategy: 'one_for_one', children: [{ name: 'agents', type: 'dynamic_supervisor', warm: 1 }] },
+    });
+    await sleep(1500);
+    const worker = { maxOldGenerationMb: 64 };
+    await app.runtime.start(Isolated, { name: 'first', supervisor: 'agents', worker });
+    expect(await app.runtime.call('first', { type: 'limits' })).toMatchObject({ maxOldGenerationMb: 64 });
+    await sleep(1500); // the pool replaces its worker with one of these limits meanwhile
+    await app.runtime.start(Isolated, { name: 'cold', isolation: 'worker', worker });
+    await app.runtime.start(Isolated, { name: 'second', supervisor: 'agents', worker });
+    const second = await app.runtime.call<{ threadId: number; maxOldGenerationMb: number }>('second', { type: 'limits' });
+    const cold = await app.runtime.call<{ threadId: number }>('cold', { type: 'limits' });
+    expect(second.maxOldGenerationMb).toBe(64);
+    expect(second.threadId).toBeLessThan(cold.threadId); // booted ahead, before the cold one
+  });
+
   it('refuses a warm count that is not a small whole number, naming the path', async () => {
     await expect(
       bootApp([Isolated], { supervision: { name: 'root', strategy: 'one_for_one', children: [{ name: 'agents', type: 'dynamic_supervisor', warm: 1000 }] } }),
