@@ -1,4 +1,6 @@
-import { applyDecorators, Injectable, SetMetadata } from '@nestjs/common';
+// The decorator alone, not @nestjs/common's index: a class file that imports only what a process
+// needs (`nestjs-genserver/process`) then loads in a few ms on an isolated process's worker.
+import { Injectable } from '@nestjs/common/decorators/core/injectable.decorator.js';
 import { GENSERVER_FILE_METADATA, GENSERVER_METADATA } from '../genserver.constants.js';
 import { declaringFile } from '../isolation/declaring-file.js';
 import type { GenServerOptions } from '../interfaces/gen-server-options.interface.js';
@@ -14,5 +16,10 @@ export function GenServer(nameOrOptions?: string | GenServerOptions): ClassDecor
   const options: GenServerOptions =
     typeof nameOrOptions === 'string' ? { name: nameOrOptions } : { ...nameOrOptions };
   // Where the class is declared: an isolated process's worker imports it from there.
-  return applyDecorators(Injectable(), SetMetadata(GENSERVER_METADATA, options), SetMetadata(GENSERVER_FILE_METADATA, declaringFile(GenServer)));
+  const file = declaringFile(GenServer);
+  return (target) => {
+    Injectable()(target);
+    Reflect.defineMetadata(GENSERVER_METADATA, options, target);
+    Reflect.defineMetadata(GENSERVER_FILE_METADATA, file, target);
+  };
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { context, trace } from '@opentelemetry/api';
 import { decodeAnswer } from '../cluster/wire-codec.js';
-import { safeThreadAnswer, threadAnswer, threadMessage, type ThreadBytes } from './thread-codec.js';
+import { encodeReason, reasonOf, safeThreadAnswer, threadAnswer, threadMessage, type ThreadBytes } from './thread-codec.js';
 import { describeCause } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { ExitReason, MessageKind } from '../interfaces/genserver.types.js';
@@ -377,14 +377,4 @@ function answerOf(bytes: ThreadBytes): unknown {
   if (answer === undefined) throw new GenServerError('an unreadable message came from a worker');
   if (!answer.ok) throw answer.value;
   return answer.value;
-}
-
-/** An exit reason crosses as an answer: an error one as an error, so it arrives as the same class. */
-export function encodeReason(reason: ExitReason): ThreadBytes {
-  return reason instanceof Error ? threadAnswer(false, reason) : safeThreadAnswer(true, reason);
-}
-
-export function reasonOf(bytes: ThreadBytes): ExitReason {
-  const answer = decodeAnswer(bytes);
-  return answer === undefined ? 'unreadable reason' : (answer.value as ExitReason);
 }

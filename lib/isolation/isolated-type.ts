@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MetadataScanner } from '@nestjs/core';
 import { GENSERVER_FILE_METADATA, GENSERVER_METADATA } from '../genserver.constants.js';
-import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
+import { handlersOf } from '../discovery/handlers-of.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import type { GenServerOptions, WorkerOptions } from '../interfaces/gen-server-options.interface.js';
 import type { MessageKind } from '../interfaces/genserver.types.js';
@@ -74,7 +73,7 @@ export function unprovidedIsolatedType(cls: Function): GenServerType | undefined
     cls: cls as GenServerType['cls'],
     typeName: options.type ?? cls.name,
     options,
-    handlers: new GenServerMetadataAccessor(new MetadataScanner()).getHandlers(cls),
+    handlers: handlersOf(cls),
     create: () => {
       throw new GenServerError(`${cls.name} runs isolated: its instances are built in their worker`);
     },

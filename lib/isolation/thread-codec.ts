@@ -1,4 +1,5 @@
-import { encodeAnswerText, encodeMessageText, type WireMessage } from '../cluster/wire-codec.js';
+import { decodeAnswer, encodeAnswerText, encodeMessageText, type WireMessage } from '../cluster/wire-codec.js';
+import type { ExitReason } from '../interfaces/genserver.types.js';
 
 // The wire codec's encodings, fit to cross to another thread: the JSON form as a string (cloned
 // cheaper than bytes), and V8 bytes of their own. A small Buffer is a view into Node's shared 8 KB
@@ -27,4 +28,14 @@ export function threadMessage(message: WireMessage): ThreadBytes {
 function own(encoded: string | Uint8Array): ThreadBytes {
   if (typeof encoded === 'string' || (encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength)) return encoded;
   return new Uint8Array(encoded);
+}
+
+/** An exit reason crosses as an answer: an error one as an error, so it arrives as the same class. */
+export function encodeReason(reason: ExitReason): ThreadBytes {
+  return reason instanceof Error ? threadAnswer(false, reason) : safeThreadAnswer(true, reason);
+}
+
+export function reasonOf(bytes: ThreadBytes): ExitReason {
+  const answer = decodeAnswer(bytes);
+  return answer === undefined ? 'unreadable reason' : (answer.value as ExitReason);
 }

@@ -4,8 +4,9 @@ import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/
 /**
  * The OpenTelemetry context manager of an isolated process's worker, so that inside a handler the
  * active span is the handler's span on the app thread (and spans the handler makes with an SDK of
- * the worker's are its children). Registered when the worker starts; an SDK registered later in
- * the worker keeps it (OpenTelemetry refuses a second one).
+ * the worker's are its children). Registered with the first message that carries a span; an SDK
+ * the worker registers before that keeps its own context manager, one registered after keeps this
+ * one (OpenTelemetry refuses a second): either way `context.with` carries the span.
  */
 export class WorkerContextManager implements ContextManager {
   private readonly storage = new AsyncLocalStorage<Context>();

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeAnswer, decodeMessage } from '../cluster/wire-codec.js';
-import { safeThreadAnswer, threadAnswer, type ThreadBytes } from './thread-codec.js';
-import { GenServerMetadataAccessor } from '../discovery/genserver-metadata.accessor.js';
+import { encodeReason, reasonOf, safeThreadAnswer, threadAnswer, type ThreadBytes } from './thread-codec.js';
+import { handlersOf } from '../discovery/handlers-of.js';
 import type { HandlerTable } from '../discovery/handler-table.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { describeCause } from '../errors/describe-value.js';
@@ -18,14 +17,30 @@ import { MonitorRef } from '../process/monitor-ref.js';
 import { isNoReply } from '../process/no-reply.js';
 import { TimerRef } from '../process/timer-ref.js';
 import { fromW3C } from '../telemetry/trace-carrier.js';
-import { encodeReason, reasonOf } from './isolated-process.js';
-import { WorkerContextManager } from './worker-context-manager.js';
 import { STATE_EVERY_MS, type FromWorker, type ToWorker, type WorkerBoot } from './worker-protocol.js';
 
 // The program of an isolated process's worker: it imports the class from the file that declared it,
 // builds the instance (in a Nest application context when a module is named), and runs `init`,
 // handlers and `terminate` when the app thread says so, one at a time. What the instance does to the
 // world goes back to the app thread through its binding.
+
+type OpenTelemetry = typeof import('@opentelemetry/api');
+let otel: OpenTelemetry | undefined;
+
+/**
+ * OpenTelemetry's API, loaded with the first message that carries a span (a cold start does not
+ * pay for it), and with it the context manager by which a handler sees that span, the one its
+ * message is handled in on the app thread, as its active span.
+ */
+async function openTelemetry(): Promise<OpenTelemetry> {
+  if (otel === undefined) {
+    const api = await import('@opentelemetry/api');
+    const { WorkerContextManager } = await import('./worker-context-manager.js');
+    api.context.setGlobalContextManager(new WorkerContextManager());
+    otel = api;
+  }
+  return otel;
+}
 
 /** A warm worker (see `WarmPool`) loads Nest now and learns its class later. */
 async function assignment(): Promise<WorkerBoot> {
@@ -44,8 +59,6 @@ const port = parentPort!;
 const NOTHING = threadAnswer(true, null);
 const post = (message: FromWorker) => port.postMessage(message);
 const boot: WorkerBoot = (workerData as { warm?: boolean }).warm === true ? await assignment() : (workerData as WorkerBoot);
-// A handler sees the span its message is handled in on the app thread as its active span.
-context.setGlobalContextManager(new WorkerContextManager());
 const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
 let nextSeq = 1;
 let nextId = 1;
@@ -135,8 +148,7 @@ async function build(): Promise<{ instance: GenServerProcess; handlers: HandlerT
     instance = await app.get(ModuleRef).create(cls);
   }
   instance[PROCESS_BINDING] = binding;
-  const { MetadataScanner } = await import('@nestjs/core');
-  return { instance, handlers: new GenServerMetadataAccessor(new MetadataScanner()).getHandlers(cls) };
+  return { instance, handlers: handlersOf(cls) };
 }
 
 /** A state held back is sent once the burst is over: status is never more than `STATE_EVERY_MS` behind. */
@@ -192,9 +204,12 @@ async function run(instance: GenServerProcess, handlers: HandlerTable, message: 
       if (method === undefined) throw new GenServerError(`no handler for a ${envelope.kind} of type ${String(envelope.type)}`);
       const from = message.from === null ? undefined : new From(message.from, envelope.caller);
       const carrier = envelope.trace === undefined ? undefined : fromW3C(envelope.trace);
-      const result = await (carrier === undefined
-        ? method.call(instance, envelope.payload, from)
-        : context.with(trace.setSpanContext(ROOT_CONTEXT, { traceId: carrier.traceId, spanId: carrier.spanId, traceFlags: carrier.traceFlags, isRemote: true }), () => method.call(instance, envelope.payload, from)));
+      let result: unknown;
+      if (carrier === undefined) result = await method.call(instance, envelope.payload, from);
+      else {
+        const { context, trace, ROOT_CONTEXT } = otel ?? (await openTelemetry());
+        result = await context.with(trace.setSpanContext(ROOT_CONTEXT, { traceId: carrier.traceId, spanId: carrier.spanId, traceFlags: carrier.traceFlags, isRemote: true }), () => method.call(instance, envelope.payload, from));
+      }
       if (isNoReply(result)) deferred = true;
       else value = result;
     }

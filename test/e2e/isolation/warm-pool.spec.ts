@@ -39,7 +39,7 @@ describe('warm workers', () => {
     const worker = { maxOldGenerationMb: 64 };
     await app.runtime.start(Isolated, { name: 'first', supervisor: 'agents', worker });
     expect(await app.runtime.call('first', { type: 'limits' })).toMatchObject({ maxOldGenerationMb: 64 });
-    await sleep(1500); // the pool replaces its worker with one of these limits meanwhile
+    await sleep(3000); // the pool replaces its worker with one of these limits meanwhile (a boot loads Nest: ~0.5 s, more on a busy machine)
     await app.runtime.start(Isolated, { name: 'cold', isolation: 'worker', worker });
     await app.runtime.start(Isolated, { name: 'second', supervisor: 'agents', worker });
     const second = await app.runtime.call<{ threadId: number; maxOldGenerationMb: number }>('second', { type: 'limits' });
