@@ -8,6 +8,7 @@ export default {
     '^nestjs-genserver$': '<rootDir>/lib/index.ts',
     '^nestjs-genserver/terminus$': '<rootDir>/lib/terminus/index.ts',
     '^nestjs-genserver/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-genserver/process$': '<rootDir>/lib/process/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

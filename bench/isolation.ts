@@ -3,12 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import { GenServerRuntime } from 'nestjs-genserver';
 import { compare, median, nowMs, percentile, timed } from './measure.js';
 import { IsoCounter, IsolationBenchModule, LocalSpinner } from './isolation.processes.js';
+import { LightCounter } from './isolation.light.js';
 
 /** What the isolation section reports. */
 export interface IsolationFigures {
   calls: { ours: number; base: number };
   casts: { ours: number; base: number };
   coldStartMs: number;
+  /** Cold, for a class whose file imports only `nestjs-genserver/process`. */
+  lightColdStartMs: number;
   warmStartMs: number;
   rssPerProcessMb: number;
   stall: { isolatedP99: number; localP99: number; baselineP99: number };
@@ -82,10 +85,13 @@ export async function isolation(log: (line: string) => void): Promise<IsolationF
 
   log('(m) isolated process start, cold and from a warm pool…');
   const cold: number[] = [];
+  const light: number[] = [];
   const warm: number[] = [];
   for (let i = 0; i < 10; i++) {
     cold.push(await timed(() => runtime.start(IsoCounter, { name: `cold-${i}` })));
     await runtime.stop(`cold-${i}`);
+    light.push(await timed(() => runtime.start(LightCounter, { name: `light-${i}` })));
+    await runtime.stop(`light-${i}`);
     await new Promise((resolve) => setTimeout(resolve, 600)); // the pool refills between warm starts
     warm.push(await timed(() => runtime.start(IsoCounter, { name: `warm-${i}`, supervisor: 'pool' })));
     await runtime.stop(`warm-${i}`);
@@ -110,7 +116,7 @@ export async function isolation(log: (line: string) => void): Promise<IsolationF
   await localSpin;
 
   await app.close();
-  return { calls, casts, coldStartMs: median(cold), warmStartMs: median(warm), rssPerProcessMb, stall: { isolatedP99, localP99, baselineP99 } };
+  return { calls, casts, coldStartMs: median(cold), lightColdStartMs: median(light), warmStartMs: median(warm), rssPerProcessMb, stall: { isolatedP99, localP99, baselineP99 } };
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -124,6 +130,7 @@ export function isolationSection(f: IsolationFigures): string {
 | (l) sequential calls/s to an isolated process vs a raw \`postMessage\` echo worker (target ≥ 80%) | ${fmt(f.calls.ours)} | ${fmt(f.calls.base)} | ${fmt((f.calls.ours / f.calls.base) * 100)}% |
 | (l′) casts/s (100 000, then one call) vs raw \`postMessage\` (then one echo) | ${fmt(f.casts.ours)} | ${fmt(f.casts.base)} | ${fmt((f.casts.ours / f.casts.base) * 100)}% |
 | (m) start of an isolated process, median of 10: cold / from a warm pool (\`warm: 2\`) | ${fmt(f.coldStartMs, 1)} ms / ${fmt(f.warmStartMs, 1)} ms | | |
+| (m′) cold start of an isolated process whose file imports only \`nestjs-genserver/process\` | ${fmt(f.lightColdStartMs, 1)} ms | | |
 | (n) RSS per idle isolated process (10 started) | ${fmt(f.rssPerProcessMb, 1)} MB | | |
 | (o) p99 of another process's calls while one spins 2 s: isolated / in-process / nothing spinning | ${fmt(f.stall.isolatedP99 * 1000)} µs / ${fmt(f.stall.localP99)} ms / ${fmt(f.stall.baselineP99 * 1000)} µs | | |
 `;

@@ -5,12 +5,20 @@ import ts from 'typescript';
 
 // #11: a user's TypeScript app type-checks against the package as installed (node_modules, its
 // package.json, its .d.ts files), as a CommonJS app and as an ES-module app, with the tsconfig the
-// README's "ESM and CommonJS apps" section gives for each — the `terminus` and `testing` entry points included.
+// README's "ESM and CommonJS apps" section gives for each — the `terminus`, `testing` and `process` entry points included.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const APP = `import { GenServerModule, GenServerRuntime, GenServerExceptionFilter } from 'nestjs-genserver';
 import { GenServerHealthIndicator } from 'nestjs-genserver/terminus';
 import { GenServerTestingModule, VirtualClock } from 'nestjs-genserver/testing';
+import { GenServer, GenServerProcess, HandleCall, type GenServerOptions } from 'nestjs-genserver/process';
+const options: GenServerOptions = { isolation: 'worker' };
+@GenServer(options)
+export class Light extends GenServerProcess<number> {
+  @HandleCall('get') get(): number {
+    return this.state;
+  }
+}
 export const used = [GenServerModule, GenServerRuntime, GenServerExceptionFilter, GenServerHealthIndicator, GenServerTestingModule, VirtualClock];
 `;
 
