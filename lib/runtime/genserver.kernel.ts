@@ -32,7 +32,7 @@ import { LocalRouter } from './local-router.js';
 import { MonitorTable, type DownMessage } from './monitor-table.js';
 import { PendingCalls } from './pending-calls.js';
 import { blockedChain } from './call-chain.js';
-import { describeNonPlainData, UnsendableReply } from './plain-data.js';
+import { asUnsendable, describeNonPlainData } from './plain-data.js';
 import { ProcessGroups } from './process-groups.js';
 import { ProcessRegistry } from './process-registry.js';
 import type { Router } from './router.js';
@@ -508,7 +508,8 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   }
 
   private checkData(to: string, what: 'payload' | 'reply', type: string | undefined, value: unknown): InvalidPayloadError | undefined {
-    if (value instanceof UnsendableReply) return new InvalidPayloadError(to, what, type, value.found);
+    const unsendable = asUnsendable(value);
+    if (unsendable !== undefined) return new InvalidPayloadError(to, what, type, unsendable.found);
     if (!this.checkPayloads) return undefined;
     const found = describeNonPlainData(value);
     return found === undefined ? undefined : new InvalidPayloadError(to, what, type, found);

@@ -12,6 +12,16 @@ export class UnsendableReply {
   constructor(readonly found: string) {}
 }
 
+/** `value` as an `UnsendableReply`, if it is one; never throws (a Proxy's traps may). */
+export function asUnsendable(value: unknown): UnsendableReply | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  try {
+    return value instanceof UnsendableReply ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function describeNonPlainData(value: unknown): string | undefined {
   try {
     return describeTopLevel(value);
