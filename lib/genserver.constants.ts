@@ -4,6 +4,10 @@ export const GENSERVER_METADATA = 'genserver:server';
 export const HANDLE_CALL_METADATA = 'genserver:handle_call';
 export const HANDLE_CAST_METADATA = 'genserver:handle_cast';
 export const HANDLE_INFO_METADATA = 'genserver:handle_info';
+/** Metadata key under which `@Agent` records its agent options on a class. */
+export const AGENT_METADATA = 'genserver:agent';
+/** Metadata key under which `@Tool` records a tool's options on a method. */
+export const TOOL_METADATA = 'genserver:tool';
 /** Metadata key of the file a `@GenServer` class was declared in (a worker imports it from there). */
 export const GENSERVER_FILE_METADATA = 'genserver:file';
 

@@ -17,6 +17,7 @@ import { GenServerLifecycle } from './runtime/genserver.lifecycle.js';
 import { GenServerRuntime } from './runtime/genserver.runtime.js';
 import { SupervisionTree } from './runtime/supervision-tree.js';
 import { StateStores } from './state/state-stores.js';
+import { AgentHub } from './agents/agent-hub.js';
 
 /**
  * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
@@ -37,8 +38,9 @@ import { StateStores } from './state/state-stores.js';
     GenServerRuntime,
     SupervisionTree,
     StateStores,
+    AgentHub,
   ],
-  exports: [GenServerRuntime],
+  exports: [GenServerRuntime, AgentHub],
 })
 export class GenServerModule extends GenServerConfigurableModule {
   static override forRoot(options: typeof GENSERVER_OPTIONS_TYPE): DynamicModule {

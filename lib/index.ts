@@ -37,3 +37,8 @@ export type {
 export type { ClusterNodeInfo } from './cluster/cluster-node.js';
 export { GenServerExceptionFilter, statusOf, type GenServerErrorBody } from './http/genserver-exception.filter.js';
 export type { SendAfterOptions } from './process/gen-server-process.js';
+export { Agent } from './agents/agent.decorator.js';
+export { Tool } from './agents/tool.decorator.js';
+export { AgentProcess, type AgentState, type RunningTask } from './agents/agent-process.js';
+export { AgentHub } from './agents/agent-hub.js';
+export type * from './agents/agent-options.interface.js';

@@ -23,3 +23,5 @@ export * from './stale-epoch.error.js';
 export { describeValue, describeCause } from './describe-value.js';
 export * from './no-such-node.error.js';
 export * from './typed-client.error.js';
+export * from './agent-busy.error.js';
+export * from './task-cancelled.error.js';

@@ -31,6 +31,9 @@ export const messages = {
     `supervisor "${supervisor}" takes no new children now: it ${status === 'restarting' ? 'is restarting its children; try again once it has' : status === 'failed' ? 'has given up (restart intensity reached)' : `is ${status}`}`,
   duplicateHandler: (className: string, kind: string, pattern: string | undefined) =>
     `${className} declares two @Handle${capitalize(kind)} handlers for ${pattern === undefined ? 'the catch-all' : `"${pattern}"`}`,
+  agentBusy: (process: string, taskId: string, running: string) =>
+    `agent "${process}" is busy with task "${running}" and refuses new tasks while busy (busy: 'reject'); task "${taskId}" was not started`,
+  taskCancelled: (process: string, taskId: string, reason: string) => `task "${taskId}" of agent "${process}" was cancelled (${reason})`,
   invalidOption: (option: string, value: unknown, expected: string) => `${option} must be ${expected}, got ${describeValue(value)}`,
   abandoned: (process: string, what: string, ms: number) =>
     `process "${process}": ${what} did not finish within shutdownMs (${ms} ms); the instance is abandoned`,

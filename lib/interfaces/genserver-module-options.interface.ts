@@ -2,6 +2,7 @@ import type { StateStoreSpec } from './state-store.interface.js';
 import type { Clock } from './genserver.types.js';
 import type { SupervisorSpec } from './supervision.interface.js';
 import type { ClusterOptions } from './cluster-options.interface.js';
+import type { AgentModuleOptions } from '../agents/agent-options.interface.js';
 
 /** Options of `GenServerModule.forRoot` / `forRootAsync`. */
 export interface GenServerModuleOptions {
@@ -10,6 +11,8 @@ export interface GenServerModuleOptions {
    * Without it nothing changes and no NATS package is loaded.
    */
   cluster?: ClusterOptions;
+  /** What every agent shares: the default model, prices, the `Retry-After` cap (see README, "Agents"). */
+  agents?: AgentModuleOptions;
   /** Default state store of every process (none: state lives only in the instance). */
   stateStore?: StateStoreSpec;
   /** Default timeout of `call`, in ms (5000). `Infinity` waits for ever. */

@@ -1,3 +1,4 @@
+import type { AgentStatus } from '../agents/agent-options.interface.js';
 import type { RestartType } from './genserver.types.js';
 export type { CallOptions } from './genserver.types.js';
 import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
@@ -43,6 +44,8 @@ export interface ProcessStatus {
   readonly uptimeMs: number;
   /** In a cluster: the node that runs it (this one, or the one a standby waits on). */
   readonly node?: string;
+  /** An agent's counters (see `AgentProcess`). */
+  readonly agent?: AgentStatus;
 }
 
 /** Options of `GenServerRuntime.start`. */

@@ -1,3 +1,4 @@
+import type { AgentStatus } from '../agents/agent-options.interface.js';
 import type { ProcessScope } from './cluster-options.interface.js';
 import type { Type } from '@nestjs/common';
 import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
@@ -106,5 +107,7 @@ export interface TreeNode {
   readonly uptimeMs?: number;
   /** In a cluster (processes only): the node that runs it, when one does. */
   readonly node?: string;
+  /** An agent's counters (see `AgentProcess`). */
+  readonly agent?: AgentStatus;
   readonly children?: readonly TreeNode[];
 }

@@ -307,7 +307,10 @@ export class IsolatedProcess extends GenServerProcess<unknown> {
       case 'reply': {
         const from = this.deferred.get(message.from);
         this.deferred.delete(message.from);
-        if (from) this.reply(from, message.unsendable === undefined ? answerOf(message.value) : new UnsendableReply(message.unsendable));
+        if (from === undefined) return;
+        const answer = message.unsendable === undefined ? decodeAnswer(message.value) : { ok: true, value: new UnsendableReply(message.unsendable) };
+        if (answer?.ok === false) this.replyError(from, answer.value as Error);
+        else this.reply(from, answer === undefined ? answerOf(message.value) : answer.value);
         return;
       }
       case 'monitor':

@@ -110,6 +110,9 @@ const binding: ProcessBinding = {
     if (typeof bytes === 'object' && 'found' in bytes) post({ op: 'reply', from: from.ref, value: NOTHING, unsendable: bytes.found });
     else post({ op: 'reply', from: from.ref, value: bytes });
   },
+  replyError(from, error) {
+    post({ op: 'reply', from: from.ref, value: safeThreadAnswer(false, error) });
+  },
   monitor(name) {
     checkMonitorName(name);
     const id = nextId++;

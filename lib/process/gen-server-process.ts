@@ -17,6 +17,12 @@ export interface SendAfterOptions {
 /** @internal What a running instance is bound to; set by the runtime before `init`. */
 export const PROCESS_BINDING = Symbol('genserver:binding');
 
+/**
+ * A process may show more in `runtime.status` and `runtime.tree` than the runtime knows (an agent's
+ * counters): the method under this key returns those fields, read at the time of the snapshot.
+ */
+export const STATUS_DETAILS = Symbol('genserver:status-details');
+
 /** An instance that holds something beyond its incarnation (an isolated process's worker) ends it here, once the incarnation has ended. */
 export const END_INCARNATION = Symbol('genserver:end-incarnation');
 
@@ -28,6 +34,7 @@ export interface ProcessBinding {
   call<R>(to: string, payload: unknown, options?: CallOptions): Promise<R>;
   cast(to: string, payload: unknown): Promise<void>;
   reply(from: From, value: unknown): void;
+  replyError(from: From, error: Error): void;
   monitor(name: string): MonitorRef;
   demonitor(ref: MonitorRef): boolean;
   exit(reason: unknown): void;
@@ -102,6 +109,14 @@ export abstract class GenServerProcess<S = unknown> {
   /** Answers a call whose handler returned `noReply()`. A reply to a call no longer waiting is dropped. */
   reply(from: From, value: unknown): void {
     this.binding().reply(from, value);
+  }
+
+  /**
+   * Answers a deferred call with an error: its caller's promise rejects with `error`, and the
+   * process goes on (a handler that throws would crash it). A call no longer waiting is dropped.
+   */
+  replyError(from: From, error: Error): void {
+    this.binding().replyError(from, error);
   }
 
   /**

@@ -115,6 +115,10 @@ export class Incarnation implements ProcessBinding, Waiter {
     this.owner.replyLater(this, from, value);
   }
 
+  replyError(from: From, error: Error): void {
+    this.owner.ports.outbox.fail(from, error);
+  }
+
   monitor(name: string): MonitorRef {
     checkMonitorName(name);
     // A monitor of an ended incarnation would fire into the next one: it never fires.

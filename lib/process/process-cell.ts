@@ -18,7 +18,7 @@ import { presentState, stateForLog } from '../state/redact.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { crashReason, describeReason, isNormalExit } from './exit-reason.js';
 import type { From } from './from.js';
-import { END_INCARNATION, PROCESS_BINDING, type GenServerProcess } from './gen-server-process.js';
+import { END_INCARNATION, PROCESS_BINDING, STATUS_DETAILS, type GenServerProcess } from './gen-server-process.js';
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
@@ -173,13 +173,25 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   snapshot(): ProcessStatus {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     const node = this.node();
-    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }) };
+    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }), ...this.details() };
   }
 
   tree(): TreeNode {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     const node = this.node();
-    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }) };
+    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }), ...this.details() };
+  }
+
+  /** What the instance adds to status and tree (see `STATUS_DETAILS`); nothing if that throws. */
+  private details(): object | undefined {
+    const instance = this.live?.instance as { [STATUS_DETAILS]?: () => object } | undefined;
+    if (instance === undefined || typeof instance[STATUS_DETAILS] !== 'function') return undefined;
+    try {
+      return instance[STATUS_DETAILS]();
+    } catch (error) {
+      Logger.warn(`status details threw: ${describeCause(error)}`, this.name);
+      return undefined;
+    }
   }
 
   /** In a cluster: the node that runs it (this one, or the owner a standby waits on). */

@@ -1,4 +1,5 @@
-import { Injectable, type Type } from '@nestjs/common';
+import { Injectable, Optional, type Type } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Observable, type Observer } from 'rxjs';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import type {
@@ -21,6 +22,8 @@ import { processNameOf } from '../client/client-token.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { TypedClientError } from '../errors/typed-client.error.js';
 import { messages } from '../errors/messages.js';
+import { AgentHub } from '../agents/agent-hub.js';
+import type { AgentEvent, AgentTask } from '../agents/agent-options.interface.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other
@@ -34,6 +37,7 @@ export class GenServerRuntime {
   constructor(
     private readonly kernel: GenServerKernel,
     private readonly supervision: SupervisionTree,
+    @Optional() private readonly agents?: AgentHub,
   ) {
     this.events$ = kernel.events.events$;
   }
@@ -208,5 +212,42 @@ export class GenServerRuntime {
     const cell = this.kernel.lookup(name);
     if (!cell) throw new NoSuchProcessError(name);
     return cell.snapshot();
+  }
+
+  /**
+   * Submits a task to an agent and streams its events (text deltas, tool calls and results,
+   * approval requests, usage, then `done` or `error`), numbered by `seq` from 1. The task is sent
+   * when the Observable is subscribed; with `afterSeq`, events up to it are skipped (a resumed
+   * stream: send the same task `id` again, which does not start it twice).
+   */
+  stream(name: string, task: AgentTask | string, options?: { afterSeq?: number }): Observable<AgentEvent> {
+    checkProcessName(name);
+    const given: AgentTask = typeof task === 'string' ? { type: 'task', input: task } : task;
+    const afterSeq = options?.afterSeq ?? 0;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new InvalidOptionError('stream options.afterSeq', afterSeq, 'a whole number ≥ 0');
+    const hub = this.agentHub();
+    return new Observable<AgentEvent>((subscriber) => {
+      const id = given.id ?? randomUUID();
+      const subscription = hub.events(name, id, afterSeq).subscribe(subscriber);
+      // A task refused before it began (no such agent, busy) ends its stream with that error.
+      this.call(name, { type: 'task', input: given.input, id }, { timeout: Infinity }).catch((error: unknown) => {
+        hub.emit(name, id, { type: 'error', error: { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) } });
+      });
+      return () => subscription.unsubscribe();
+    });
+  }
+
+  /**
+   * Cancels an agent's task (`taskId`), or its running task: the model stream and tools are
+   * aborted, its callers get `TaskCancelledError`. Resolves true if something was cancelled.
+   */
+  cancel(name: string, taskId?: string): Promise<boolean> {
+    if (taskId !== undefined && typeof taskId !== 'string') return Promise.reject(new InvalidOptionError('cancel taskId', taskId, 'a string'));
+    return this.call<boolean>(name, { type: 'cancel', ...(taskId === undefined ? {} : { taskId }) });
+  }
+
+  private agentHub(): AgentHub {
+    if (this.agents === undefined) throw new InvalidOptionError('runtime.stream', undefined, 'a runtime built by GenServerModule (agents need its AgentHub)');
+    return this.agents;
   }
 }

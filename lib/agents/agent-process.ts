@@ -1,0 +1,408 @@
+import { Inject, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { LanguageModel, ModelMessage } from 'ai';
+import { AGENT_METADATA } from '../genserver.constants.js';
+import { HandleCall } from '../decorators/handle-call.decorator.js';
+import { HandleInfo } from '../decorators/handle-info.decorator.js';
+import { AgentBusyError } from '../errors/agent-busy.error.js';
+import { describeCause } from '../errors/describe-value.js';
+import { GenServerError } from '../errors/genserver.error.js';
+import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
+import { TaskCancelledError } from '../errors/task-cancelled.error.js';
+import type { From } from '../process/from.js';
+import { GenServerProcess, STATUS_DETAILS } from '../process/gen-server-process.js';
+import { noReply, type NoReply } from '../process/no-reply.js';
+import { AgentHub } from './agent-hub.js';
+import type { AgentMetadata } from './agent.decorator.js';
+import type { AgentEventBody, AgentStatus, AgentTask, TaskReply, TokenUsage, ToolCallRecord } from './agent-options.interface.js';
+import { toolTable, type AgentTool } from './agent-tools.js';
+import { runModelStep, type LiveUsage, type StepOutcome } from './model-step.js';
+
+/** Finished tasks whose replies are kept, for a task sent again with the same id. */
+const KEPT_REPLIES = 100;
+
+/** The task being worked on: JSON, checkpointed with the rest of the state. */
+export interface RunningTask {
+  readonly id: string;
+  readonly input: string;
+  /** The model step in progress (0 for the first). */
+  step: number;
+  usage: TokenUsage;
+  text: string;
+  toolCalls: ToolCallRecord[];
+  /** Tool calls asked for by the last step and not answered yet, by id. */
+  pending: Record<string, { readonly name: string; readonly args: unknown }>;
+  /** Tool calls parked until an `approve` or `deny`, by approval id. */
+  approvals: Record<string, { readonly toolCallId: string; readonly name: string; readonly args: unknown }>;
+}
+
+/** An agent's state: JSON data, checkpointed like any process's. */
+export interface AgentState {
+  /** Every task's user message, model step and tool result, in order: what the model is sent. */
+  conversation: ModelMessage[];
+  queue: { readonly id: string; readonly input: string }[];
+  running: RunningTask | null;
+  /** The last finished tasks' replies, oldest first. */
+  finished: TaskReply[];
+  counters: { tokens: TokenUsage; cost: number; toolCalls: number; errors: number };
+}
+
+/** A model step's outcome as the agent receives it: an info message to itself. */
+interface StepMessage {
+  readonly type: 'model_step';
+  readonly taskId: string;
+  readonly step: number;
+  readonly outcome?: StepOutcome;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** A tool call's outcome, keyed by the tool call's id. */
+interface ToolResultMessage {
+  readonly type: 'tool_result';
+  readonly taskId: string;
+  readonly toolCallId: string;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/** What one incarnation holds for the running task beyond the state: its abort controller and live usage. */
+interface Turn {
+  readonly taskId: string;
+  readonly controller: AbortController;
+  live: LiveUsage;
+  partialText: string;
+  tools: number;
+}
+
+/**
+ * Base class of an agent (`@Agent`): a GenServer that keeps one conversation and runs tasks with a
+ * language model and tools. A task is a call whose reply is the turn's final answer. A turn never
+ * holds the mailbox: each model step and each tool call runs as a task of the process whose result
+ * comes back as a message (`model_step`, `tool_result`), so meanwhile the agent answers `status`,
+ * handles `cancel`, `approve`/`deny` and its own handlers, and queues or refuses new tasks by its
+ * `busy` policy. Subclasses need no `init`; they may add handlers and tools.
+ */
+export abstract class AgentProcess<S extends object = Record<never, never>> extends GenServerProcess<AgentState & S> {
+  /** Set by Nest: absent only when replaying a journal, where nothing leaves the process. */
+  @Optional() @Inject(AgentHub) private readonly agentHub?: AgentHub;
+  private turn: Turn | null = null;
+  /** Callers waiting for each task, by task id (calls cannot be state: they end with the incarnation). */
+  private readonly waiters = new Map<string, From[]>();
+  private toolCache: Map<string, AgentTool> | null = null;
+
+  override init(_args?: unknown, restored?: AgentState & S): void {
+    this.state = (restored ?? this.state ?? freshState()) as AgentState & S;
+    if (!isAgentState(this.state)) this.state = { ...(this.state as object), ...freshState() } as AgentState & S;
+    // A turn cut short by a crash or a restart goes on from what the state recorded.
+    if (this.state.running !== null) this.resume(this.state.running);
+  }
+
+  /** A task: replies with the turn's final answer (see `TaskReply`). */
+  @HandleCall('task')
+  task(message: AgentTask, from: From): TaskReply | NoReply {
+    if (message === null || typeof message !== 'object' || typeof message.input !== 'string') {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task without a string input (send { type: \'task\', input: string, id?: string })'));
+      return noReply();
+    }
+    if (message.id !== undefined && (typeof message.id !== 'string' || message.id === '')) {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task id that is not a non-empty string'));
+      return noReply();
+    }
+    const id = message.id ?? randomUUID();
+    const done = this.state.finished.find((reply) => reply.id === id);
+    if (done !== undefined) return done;
+    const running = this.state.running;
+    if (running?.id === id || this.state.queue.some((task) => task.id === id)) return this.wait(id, from);
+    if (running !== null) {
+      const busy = this.metadata().busy ?? 'queue';
+      if (busy === 'reject') {
+        this.replyError(from, new AgentBusyError(this.name, id, running.id));
+        return noReply();
+      }
+      if (busy === 'interrupt') this.endRunning(new TaskCancelledError(this.name, running.id, `interrupted by task ${id}`));
+      else {
+        this.state.queue.push({ id, input: message.input });
+        return this.wait(id, from);
+      }
+    }
+    this.start({ id, input: message.input });
+    return this.wait(id, from);
+  }
+
+  /** `{ type: 'status' }`: the agent's counters (as `runtime.status(name).agent`). */
+  @HandleCall('status')
+  agentStatus(): AgentStatus {
+    const { counters, queue, running } = this.state;
+    return { queued: queue.length, inFlightTools: this.turn?.tools ?? 0, tokens: { ...counters.tokens }, cost: counters.cost, toolCalls: counters.toolCalls, errors: counters.errors, running: running?.id ?? null };
+  }
+
+  /** `{ type: 'cancel', taskId? }`: cancels that task (queued or running), or the running one; true if it did. */
+  @HandleCall('cancel')
+  cancelTask(message: { type: 'cancel'; taskId?: string }): boolean {
+    const taskId = message?.taskId ?? this.state.running?.id;
+    if (taskId === undefined) return false;
+    const error = new TaskCancelledError(this.name, taskId);
+    if (this.state.running?.id === taskId) {
+      this.endRunning(error);
+      this.next();
+      return true;
+    }
+    const at = this.state.queue.findIndex((task) => task.id === taskId);
+    if (at < 0) return false;
+    this.state.queue.splice(at, 1);
+    this.failWaiters(taskId, error);
+    return true;
+  }
+
+  @HandleInfo('model_step')
+  modelStep(message: StepMessage): void {
+    const running = this.state.running;
+    // A step of a task that was cancelled, or of an earlier attempt: its outcome is moot.
+    if (running === null || running.id !== message.taskId || running.step !== message.step) return;
+    const turn = this.turn;
+    if (turn !== null) turn.partialText = '';
+    if (message.outcome === undefined) {
+      this.state.counters.errors++;
+      this.endRunning(new GenServerError(`agent "${this.name}": the model request of task "${running.id}" failed: ${message.error?.message ?? 'unknown error'}`), message.error);
+      this.next();
+      return;
+    }
+    const { text, toolCalls, usage } = message.outcome;
+    this.count(usage);
+    running.usage = { input: running.usage.input + usage.input, output: running.usage.output + usage.output };
+    running.text = text;
+    this.emit(running.id, { type: 'usage', input: usage.input, output: usage.output });
+    const content: ({ type: 'text'; text: string } | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown })[] = [];
+    if (text !== '') content.push({ type: 'text', text });
+    for (const call of toolCalls) content.push({ type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, input: call.input ?? {} });
+    this.state.conversation.push({ role: 'assistant', content } as ModelMessage);
+    if (toolCalls.length === 0) return this.finish(running);
+    for (const call of toolCalls) {
+      this.emit(running.id, { type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
+      running.pending[call.toolCallId] = { name: call.toolName, args: call.input };
+      const tool = this.tools().get(call.toolName);
+      if (call.invalid !== undefined || tool === undefined) {
+        this.deliver({ type: 'tool_result', taskId: running.id, toolCallId: call.toolCallId, error: call.invalid ?? `no tool named "${call.toolName}"` });
+      } else if (tool.options.needsApproval === true) {
+        const approvalId = `approval-${call.toolCallId}`;
+        running.approvals[approvalId] = { toolCallId: call.toolCallId, name: call.toolName, args: call.input };
+        this.emit(running.id, { type: 'approval-request', approvalId, toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
+      } else this.runTool(running.id, call.toolCallId, tool, call.input);
+    }
+  }
+
+  @HandleInfo('tool_result')
+  toolResult(message: ToolResultMessage): void {
+    const running = this.state.running;
+    const pending = running?.id === message.taskId ? running.pending[message.toolCallId] : undefined;
+    // Already recorded (a result delivered twice), or of a task no longer running.
+    if (running == null || pending === undefined) return;
+    delete running.pending[message.toolCallId];
+    const counters = this.state.counters;
+    counters.toolCalls++;
+    if (message.error !== undefined) counters.errors++;
+    const result = message.error !== undefined ? { error: message.error } : (message.result ?? null);
+    running.toolCalls.push({ id: message.toolCallId, name: pending.name, args: pending.args, result });
+    this.state.conversation.push({
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, output: typeof result === 'string' ? { type: 'text', value: result } : { type: 'json', value: result as never } }],
+    } as ModelMessage);
+    this.emit(running.id, { type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, result });
+    if (Object.keys(running.pending).length === 0) {
+      running.step++;
+      this.step(running);
+    }
+  }
+
+  /** @internal What `runtime.status(name)` and `runtime.tree()` add for an agent. */
+  [STATUS_DETAILS](): { agent: AgentStatus } | undefined {
+    return isAgentState(this.state) ? { agent: this.agentStatus() } : undefined;
+  }
+
+  override terminate(): void {
+    // Whatever still streams or runs for this incarnation stops: its results would be stale.
+    this.turn?.controller.abort(new GenServerError(`agent "${this.name}" stopped`));
+    this.turn = null;
+  }
+
+  // ---- turns ----
+
+  private start(task: { id: string; input: string }): void {
+    this.state.conversation.push({ role: 'user', content: task.input });
+    const running: RunningTask = { id: task.id, input: task.input, step: 0, usage: { input: 0, output: 0 }, text: '', toolCalls: [], pending: {}, approvals: {} };
+    this.state.running = running;
+    this.step(running);
+  }
+
+  /** The next queued task, if any, starts. */
+  private next(): void {
+    const task = this.state.queue.shift();
+    if (task !== undefined) this.start(task);
+  }
+
+  /** After a restart: re-runs what had not come back (a tool without a recorded result, or the model step). */
+  private resume(running: RunningTask): void {
+    const calls = Object.entries(running.pending);
+    if (calls.length === 0 && Object.keys(running.approvals).length === 0) return this.step(running);
+    for (const [toolCallId, call] of calls) {
+      const parked = Object.values(running.approvals).some((approval) => approval.toolCallId === toolCallId);
+      const tool = this.tools().get(call.name);
+      if (parked) continue;
+      if (tool === undefined) this.deliver({ type: 'tool_result', taskId: running.id, toolCallId, error: `no tool named "${call.name}"` });
+      else this.runTool(running.id, toolCallId, tool, call.args);
+    }
+  }
+
+  /** Runs the model step `running.step` as a task of this process; its outcome comes back as `model_step`. */
+  private step(running: RunningTask): void {
+    const turn = this.turnOf(running.id);
+    const live: LiveUsage = { input: 0, output: 0, reported: false };
+    turn.live = live;
+    const model = this.model();
+    const hub = this.hub();
+    const tools = Object.fromEntries([...this.tools()].map(([name, tool]) => [name, { description: tool.options.description, parameters: tool.options.parameters }]));
+    const { id: taskId, step } = running;
+    runModelStep({
+      model,
+      system: this.metadata().system,
+      messages: this.state.conversation,
+      tools,
+      signal: turn.controller.signal,
+      gateway: hub.gateway(model),
+      live,
+      onText: (text) => {
+        turn.partialText += text;
+        this.emit(taskId, { type: 'text-delta', text });
+      },
+    }).then(
+      (outcome) => this.deliver({ type: 'model_step', taskId, step, outcome }),
+      (error: unknown) => {
+        if (!turn.controller.signal.aborted) this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
+      },
+    );
+  }
+
+  /** Runs one tool call as a task of this process; its result comes back as `tool_result`. */
+  private runTool(taskId: string, toolCallId: string, tool: AgentTool, args: unknown): void {
+    const turn = this.turnOf(taskId);
+    turn.tools++;
+    const context = { toolCallId, abortSignal: turn.controller.signal };
+    new Promise<unknown>((resolve) => resolve(tool.method.call(tool.owner, args, context))).then(
+      (result) => {
+        turn.tools--;
+        if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, result: result === undefined ? null : result });
+      },
+      (error: unknown) => {
+        turn.tools--;
+        if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, error: describeCause(error) });
+      },
+    );
+  }
+
+  private finish(running: RunningTask): void {
+    const reply: TaskReply = { id: running.id, text: running.text, usage: running.usage, toolCalls: running.toolCalls };
+    this.state.finished.push(reply);
+    if (this.state.finished.length > KEPT_REPLIES) this.state.finished.shift();
+    this.state.running = null;
+    this.turn = null;
+    const waiting = this.waiters.get(running.id) ?? [];
+    this.waiters.delete(running.id);
+    for (const from of waiting) this.reply(from, reply);
+    this.emit(running.id, { type: 'done', text: reply.text, usage: reply.usage });
+    this.next();
+  }
+
+  /**
+   * Ends the running task with `error`: its stream and tools are aborted, the usage so far is
+   * counted, and the conversation is left well formed (an answer for every tool call it holds).
+   */
+  private endRunning(error: Error, body?: { name: string; message: string }): void {
+    const running = this.state.running;
+    if (running === null) return;
+    const turn = this.turn;
+    if (turn !== null && turn.taskId === running.id) {
+      turn.controller.abort(error);
+      if (turn.live.input > 0 || turn.live.output > 0) this.count({ input: turn.live.input, output: turn.live.output });
+      if (turn.partialText !== '') this.state.conversation.push({ role: 'assistant', content: turn.partialText });
+    }
+    for (const [toolCallId, call] of Object.entries(running.pending)) {
+      this.state.conversation.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: call.name, output: { type: 'json', value: { cancelled: true } } }] } as ModelMessage);
+    }
+    this.state.running = null;
+    this.turn = null;
+    this.failWaiters(running.id, error, body);
+  }
+
+  private failWaiters(taskId: string, error: Error, body?: { name: string; message: string }): void {
+    const waiting = this.waiters.get(taskId) ?? [];
+    this.waiters.delete(taskId);
+    for (const from of waiting) this.replyError(from, error);
+    this.emit(taskId, { type: 'error', error: body ?? { name: error.name, message: error.message } });
+  }
+
+  // ---- helpers ----
+
+  private wait(id: string, from: From): NoReply {
+    const waiting = this.waiters.get(id);
+    if (waiting === undefined) this.waiters.set(id, [from]);
+    else waiting.push(from);
+    return noReply();
+  }
+
+  private turnOf(taskId: string): Turn {
+    if (this.turn === null || this.turn.taskId !== taskId) this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, partialText: '', tools: 0 };
+    return this.turn;
+  }
+
+  /** A result of a task of this process comes back as a message to this incarnation. */
+  private deliver(message: StepMessage | ToolResultMessage): void {
+    this.sendAfter(0, message);
+  }
+
+  private emit(taskId: string, body: AgentEventBody): void {
+    this.agentHub?.emit(this.name, taskId, body);
+  }
+
+  private count(usage: TokenUsage): void {
+    const counters = this.state.counters;
+    counters.tokens = { input: counters.tokens.input + usage.input, output: counters.tokens.output + usage.output };
+    const model = this.model();
+    const price = this.hub().options.prices?.[typeof model === 'string' ? model : model.modelId];
+    if (price !== undefined) counters.cost += (usage.input * price.input + usage.output * price.output) / 1_000_000;
+  }
+
+  private metadata(): AgentMetadata {
+    return (Reflect.getMetadata(AGENT_METADATA, this.constructor) as AgentMetadata | undefined) ?? {};
+  }
+
+  private hub(): AgentHub {
+    if (this.agentHub === undefined) throw new GenServerError(`agent "${this.name}" was not built by Nest (list its class in a module's providers)`);
+    return this.agentHub;
+  }
+
+  private model(): LanguageModel {
+    const model = this.metadata().model ?? this.hub().options.model;
+    if (model === undefined) throw new GenServerError(`agent "${this.name}" has no model: set GenServerModule.forRoot({ agents: { model } }) or @Agent({ model })`);
+    return model;
+  }
+
+  private tools(): Map<string, AgentTool> {
+    if (this.toolCache === null) {
+      const providers = (this.metadata().tools ?? []).map((cls) => this.hub().provider(cls));
+      this.toolCache = toolTable(this.name, [this, ...providers]);
+    }
+    return this.toolCache;
+  }
+}
+
+function freshState(): AgentState {
+  return { conversation: [], queue: [], running: null, finished: [], counters: { tokens: { input: 0, output: 0 }, cost: 0, toolCalls: 0, errors: 0 } };
+}
+
+function isAgentState(state: unknown): state is AgentState {
+  return state !== null && typeof state === 'object' && Array.isArray((state as AgentState).conversation) && Array.isArray((state as AgentState).queue) && typeof (state as AgentState).counters === 'object';
+}
+
+function errorBody(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: describeCause(error) };
+}
