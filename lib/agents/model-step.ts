@@ -52,7 +52,9 @@ export async function runModelStep(request: StepRequest): Promise<StepOutcome> {
       messages: [...request.messages],
       tools,
       abortSignal: request.signal,
+      // Retries are the gateway's (Retry-After); errors arrive as stream parts and are handled below.
       maxRetries: 0,
+      onError: () => undefined,
     });
     for await (const part of result.fullStream) {
       if (part.type === 'text-delta') {

@@ -1,0 +1,128 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { Agent, AgentProcess, TaskCancelledError, type AgentEvent, type AgentState, type TaskReply } from 'nestjs-genserver';
+import { bootApp, sleep, type TestApp } from '../../support/app.js';
+import { lastUserText, startFakeModelServer, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
+
+// #13: a turn never holds the mailbox: the agent answers status and cancel meanwhile, queues or
+// interrupts by policy, and a 429 holds every agent of the provider back for its Retry-After.
+
+@Agent({ name: 'queued' })
+class Queued extends AgentProcess {}
+
+@Agent({ name: 'interrupting', busy: 'interrupt' })
+class Interrupting extends AgentProcess {}
+
+@Agent({ name: 'other' })
+class Other extends AgentProcess {}
+
+describe('agents: turns, policies, cancel and rate limits', () => {
+  let server: FakeModelServer;
+  let app: TestApp;
+  const model = () => createOpenAICompatible({ name: 'fake', baseURL: server.url, includeUsage: true })('m1');
+
+  beforeEach(async () => {
+    server = await startFakeModelServer();
+  });
+  afterEach(async () => {
+    await app?.close();
+    await server.close();
+  });
+
+  it('100 concurrent tasks to one agent run one turn at a time, in arrival order, each answered with its own reply', async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}`, chunk: 3 }));
+    app = await bootApp([Queued], { agents: { model: model() } });
+    const inputs = Array.from({ length: 100 }, (_, i) => `task ${i}`);
+    const replies = await Promise.all(inputs.map((input, i) => app.runtime.call<TaskReply>('queued', { type: 'task', input, id: `t${i}` }, { timeout: 30_000 })));
+    expect(replies.map((r) => r.text)).toEqual(inputs.map((input) => `re: ${input}`));
+    expect(server.requests.map(lastUserText)).toEqual(inputs);
+    const state = app.runtime.status('queued').state as AgentState;
+    const transcript = state.conversation.map((m) => `${m.role}:${typeof m.content === 'string' ? m.content : (m.content as { text?: string }[]).map((p) => p.text).join('')}`);
+    expect(transcript).toEqual(inputs.flatMap((input) => [`user:${input}`, `assistant:re: ${input}`]));
+  }, 60_000);
+
+  it('answers status during a turn, and cancel closes the model stream within 200 ms and counts the usage so far', async () => {
+    server.script(() => ({ text: 'x'.repeat(400), chunk: 1, delayMs: 10, noUsage: true }));
+    app = await bootApp([Queued], { agents: { model: model() } });
+    const events: AgentEvent[] = [];
+    let ended!: () => void;
+    const finished = new Promise<void>((resolve) => (ended = resolve));
+    app.runtime.stream('queued', { type: 'task', input: 'talk', id: 'long' }).subscribe({ next: (e) => events.push(e), complete: () => ended() });
+    while (events.filter((e) => e.type === 'text-delta').length < 5) await sleep(5);
+    // The mailbox is free: status answers while the model streams.
+    expect(await app.runtime.call('queued', { type: 'status' })).toMatchObject({ running: 'long', queued: 0 });
+    const cancelledAt = performance.now();
+    expect(await app.runtime.cancel('queued', 'long')).toBe(true);
+    await finished;
+    await sleep(50);
+    const request = server.requests[0];
+    expect(request.aborted).toBe(true);
+    expect(request.closedAt! - cancelledAt).toBeLessThan(200);
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: 'error', error: { name: 'TaskCancelledError' } });
+    const deltas = events.filter((e) => e.type === 'text-delta').length;
+    expect(app.runtime.status('queued').agent).toMatchObject({ running: null, tokens: { input: 0, output: deltas } });
+    expect(await app.runtime.cancel('queued')).toBe(false); // nothing runs now
+  });
+
+  it('a caller of a cancelled task gets TaskCancelledError; a queued task can be cancelled before it starts', async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}`, delayMs: 20 }));
+    app = await bootApp([Queued], { agents: { model: model() } });
+    const a = app.runtime.call('queued', { type: 'task', input: 'a', id: 'a' }, { timeout: 10_000 }).catch((e: unknown) => e);
+    const b = app.runtime.call('queued', { type: 'task', input: 'b', id: 'b' }, { timeout: 10_000 }).catch((e: unknown) => e);
+    const c = app.runtime.call<TaskReply>('queued', { type: 'task', input: 'c', id: 'c' }, { timeout: 10_000 });
+    await sleep(30);
+    expect(await app.runtime.cancel('queued', 'b')).toBe(true);
+    expect(await app.runtime.cancel('queued', 'a')).toBe(true);
+    expect(await a).toBeInstanceOf(TaskCancelledError);
+    expect(await b).toMatchObject({ name: 'TaskCancelledError', process: 'queued', taskId: 'b' });
+    expect((await c).text).toBe('re: c');
+    expect(server.requests.map(lastUserText)).toEqual(['a', 'c']);
+    // The cancelled turn left the conversation well formed: the next request has a, c in order.
+    expect(server.requests[1].messages.filter((m) => m.role === 'user').map(textOf)).toEqual(['a', 'c']);
+  });
+
+  it("busy: 'interrupt' cancels the running task for the new one", async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}`, delayMs: lastUserText(request) === 'first' ? 100 : 0 }));
+    app = await bootApp([Interrupting], { agents: { model: model() } });
+    const first = app.runtime.call('interrupting', { type: 'task', input: 'first', id: 'first' }, { timeout: 10_000 }).catch((e: unknown) => e);
+    await sleep(150);
+    const second = await app.runtime.call<TaskReply>('interrupting', { type: 'task', input: 'second', id: 'second' }, { timeout: 10_000 });
+    expect(second.text).toBe('re: second');
+    expect(await first).toMatchObject({ name: 'TaskCancelledError', taskId: 'first', reason: 'interrupted by task second' });
+    expect(server.requests[0].aborted).toBe(true);
+  });
+
+  it("a 429 holds back every agent of that provider until its Retry-After, then the request is retried", async () => {
+    let throttled = false;
+    server.script((request) => {
+      if (!throttled) {
+        throttled = true;
+        return { status: 429, retryAfter: '1' };
+      }
+      return { text: `re: ${lastUserText(request)}` };
+    });
+    app = await bootApp([Queued, Other], { agents: { model: model() } });
+    const a = app.runtime.call<TaskReply>('queued', { type: 'task', input: 'a' }, { timeout: 10_000 });
+    await sleep(100);
+    const b = app.runtime.call<TaskReply>('other', { type: 'task', input: 'b' }, { timeout: 10_000 });
+    expect([(await a).text, (await b).text]).toEqual(['re: a', 're: b']);
+    const [limited, ...after] = server.requests;
+    expect(after).toHaveLength(2);
+    for (const request of after) expect(request.at - limited.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('caps a long Retry-After at maxRetryAfterMs', async () => {
+    let throttled = false;
+    server.script(() => {
+      if (!throttled) {
+        throttled = true;
+        return { status: 429, retryAfter: '120' };
+      }
+      return { text: 'ok' };
+    });
+    app = await bootApp([Queued], { agents: { model: model(), maxRetryAfterMs: 300 } });
+    const reply = await app.runtime.call<TaskReply>('queued', { type: 'task', input: 'a' }, { timeout: 10_000 });
+    expect(reply.text).toBe('ok');
+    expect(server.requests[1].at - server.requests[0].at).toBeGreaterThanOrEqual(280);
+  });
+});
