@@ -63,6 +63,8 @@ interface ToolResultMessage {
   readonly toolCallId: string;
   readonly result?: unknown;
   readonly error?: string;
+  /** Denied by a `deny` message: not run, not counted. */
+  readonly denied?: true;
 }
 
 /** What one incarnation holds for the running task beyond the state: its abort controller and live usage. */
@@ -154,6 +156,26 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     return true;
   }
 
+  /** `{ type: 'approve', approvalId }`: runs the parked tool call; `{ ok: false }` if it was answered already (or never asked). */
+  @HandleCall('approve')
+  approve(message: { type: 'approve'; approvalId: string }): { ok: boolean } {
+    const parked = this.takeApproval(message);
+    if (parked === undefined) return { ok: false };
+    const tool = this.tools().get(parked.call.name);
+    if (tool === undefined) this.deliver({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, error: `no tool named "${parked.call.name}"` });
+    else this.runTool(parked.taskId, parked.call.toolCallId, tool, parked.call.args);
+    return { ok: true };
+  }
+
+  /** `{ type: 'deny', approvalId }`: the parked tool call does not run; the model is sent `{ denied: true }`. */
+  @HandleCall('deny')
+  deny(message: { type: 'deny'; approvalId: string }): { ok: boolean } {
+    const parked = this.takeApproval(message);
+    if (parked === undefined) return { ok: false };
+    this.toolResult({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, result: { denied: true }, denied: true });
+    return { ok: true };
+  }
+
   @HandleInfo('model_step')
   modelStep(message: StepMessage): void {
     const running = this.state.running;
@@ -199,7 +221,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     if (running == null || pending === undefined) return;
     delete running.pending[message.toolCallId];
     const counters = this.state.counters;
-    counters.toolCalls++;
+    if (message.denied !== true) counters.toolCalls++;
     if (message.error !== undefined) counters.errors++;
     const result = message.error !== undefined ? { error: message.error } : (message.result ?? null);
     running.toolCalls.push({ id: message.toolCallId, name: pending.name, args: pending.args, result });
@@ -341,6 +363,17 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   }
 
   // ---- helpers ----
+
+  /** The parked call an approval answers, taken out so that a second answer finds nothing. */
+  private takeApproval(message: { approvalId?: unknown }): { taskId: string; call: RunningTask['approvals'][string] } | undefined {
+    const running = this.state.running;
+    const approvalId = message?.approvalId;
+    if (running === null || typeof approvalId !== 'string') return undefined;
+    const call = running.approvals[approvalId];
+    if (call === undefined) return undefined;
+    delete running.approvals[approvalId];
+    return { taskId: running.id, call };
+  }
 
   private wait(id: string, from: From): NoReply {
     const waiting = this.waiters.get(id);
