@@ -39,6 +39,7 @@ export { GenServerExceptionFilter, statusOf, type GenServerErrorBody } from './h
 export type { SendAfterOptions } from './process/gen-server-process.js';
 export { Agent } from './agents/agent.decorator.js';
 export { Tool } from './agents/tool.decorator.js';
-export { AgentProcess, type AgentState, type RunningTask } from './agents/agent-process.js';
+export { AgentProcess, type AgentState, type RunningTask, type AgentJournal, type JournalEntry } from './agents/agent-process.js';
+export { replayAgent } from './agents/replay-agent.js';
 export { AgentHub } from './agents/agent-hub.js';
 export type * from './agents/agent-options.interface.js';

@@ -1,5 +1,4 @@
 import { Inject, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { LanguageModel, ModelMessage } from 'ai';
 import { AGENT_METADATA } from '../genserver.constants.js';
 import { HandleCall } from '../decorators/handle-call.decorator.js';
@@ -45,6 +44,8 @@ export interface AgentState {
   /** The last finished tasks' replies, oldest first. */
   finished: TaskReply[];
   counters: { tokens: TokenUsage; cost: number; toolCalls: number; errors: number };
+  /** Numbers the tasks sent without an id (`task-1`, `task-2`…): ids follow from the messages alone, so a replay finds the same. */
+  nextTask: number;
 }
 
 /** A model step's outcome as the agent receives it: an info message to itself. */
@@ -52,8 +53,11 @@ interface StepMessage {
   readonly type: 'model_step';
   readonly taskId: string;
   readonly step: number;
-  readonly outcome?: StepOutcome;
+  /** Its cost, from the module's prices when it came back (so a replay needs no prices). */
+  readonly outcome?: StepOutcome & { readonly cost: number };
   readonly error?: { readonly name: string; readonly message: string };
+  /** The step was aborted (its task cancelled or interrupted): the usage it had reached, to count. */
+  readonly aborted?: { readonly usage: TokenUsage; readonly cost: number };
 }
 
 /** A tool call's outcome, keyed by the tool call's id. */
@@ -72,8 +76,25 @@ interface Turn {
   readonly taskId: string;
   readonly controller: AbortController;
   live: LiveUsage;
-  partialText: string;
   tools: number;
+}
+
+/** @internal Set on an instance that `replayAgent` drives: nothing leaves it, no step or tool runs. */
+export const REPLAYING = Symbol('genserver:agent-replaying');
+/** @internal The journal so far (see `runtime.journal`). */
+export const JOURNAL = Symbol('genserver:agent-journal');
+/** @internal Records an inbound message in the journal (see `journaling`). */
+export const RECORD = Symbol('genserver:agent-record');
+
+/** One recorded inbound message, or the state an incarnation started from. */
+export type JournalEntry =
+  | { readonly kind: 'init'; readonly state: unknown }
+  | { readonly kind: 'call' | 'cast' | 'info'; readonly payload: unknown };
+
+/** `runtime.journal(name)`: what `replayAgent` rebuilds the state from. */
+export interface AgentJournal {
+  readonly agent: string;
+  readonly entries: readonly JournalEntry[];
 }
 
 /**
@@ -91,10 +112,15 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   /** Callers waiting for each task, by task id (calls cannot be state: they end with the incarnation). */
   private readonly waiters = new Map<string, From[]>();
   private toolCache: Map<string, AgentTool> | null = null;
+  private journalEntries: JournalEntry[] | null = null;
+  /** @internal */
+  [REPLAYING] = false;
 
   override init(_args?: unknown, restored?: AgentState & S): void {
     this.state = (restored ?? this.state ?? freshState()) as AgentState & S;
     if (!isAgentState(this.state)) this.state = { ...(this.state as object), ...freshState() } as AgentState & S;
+    this.state.nextTask ??= 0;
+    if (this.metadata().journal === true) this.journalEntries = [{ kind: 'init', state: restored === undefined ? null : jsonCopy(restored) }];
     // A turn cut short by a crash or a restart goes on from what the state recorded.
     if (this.state.running !== null) this.resume(this.state.running);
   }
@@ -110,9 +136,10 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task id that is not a non-empty string'));
       return noReply();
     }
-    const id = message.id ?? randomUUID();
+    const id = message.id ?? `task-${++this.state.nextTask}`;
     const done = this.state.finished.find((reply) => reply.id === id);
-    if (done !== undefined) return done;
+    // Callers get copies: a reply is passed by reference in process, and this one is state.
+    if (done !== undefined) return jsonCopy(done);
     const running = this.state.running;
     if (running?.id === id || this.state.queue.some((task) => task.id === id)) return this.wait(id, from);
     if (running !== null) {
@@ -178,19 +205,19 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   @HandleInfo('model_step')
   modelStep(message: StepMessage): void {
+    // The usage of a step cut short counts, whatever runs now.
+    if (message.aborted !== undefined) return this.count(message.aborted.usage, message.aborted.cost);
     const running = this.state.running;
     // A step of a task that was cancelled, or of an earlier attempt: its outcome is moot.
     if (running === null || running.id !== message.taskId || running.step !== message.step) return;
-    const turn = this.turn;
-    if (turn !== null) turn.partialText = '';
     if (message.outcome === undefined) {
       this.state.counters.errors++;
       this.endRunning(new GenServerError(`agent "${this.name}": the model request of task "${running.id}" failed: ${message.error?.message ?? 'unknown error'}`), message.error);
       this.next();
       return;
     }
-    const { text, toolCalls, usage } = message.outcome;
-    this.count(usage);
+    const { text, toolCalls, usage, cost } = message.outcome;
+    this.count(usage, cost);
     running.usage = { input: running.usage.input + usage.input, output: running.usage.output + usage.output };
     running.text = text;
     this.emit(running.id, { type: 'usage', input: usage.input, output: usage.output });
@@ -201,13 +228,14 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     if (toolCalls.length === 0) return this.finish(running);
     for (const call of toolCalls) {
       this.emit(running.id, { type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
-      running.pending[call.toolCallId] = { name: call.toolName, args: call.input };
+      // Copies: the state holds no object twice (status shows shared ones as references).
+      running.pending[call.toolCallId] = { name: call.toolName, args: jsonCopy(call.input) };
       const tool = this.tools().get(call.toolName);
       if (call.invalid !== undefined || tool === undefined) {
         this.deliver({ type: 'tool_result', taskId: running.id, toolCallId: call.toolCallId, error: call.invalid ?? `no tool named "${call.toolName}"` });
       } else if (tool.options.needsApproval === true) {
         const approvalId = `approval-${call.toolCallId}`;
-        running.approvals[approvalId] = { toolCallId: call.toolCallId, name: call.toolName, args: call.input };
+        running.approvals[approvalId] = { toolCallId: call.toolCallId, name: call.toolName, args: jsonCopy(call.input) };
         this.emit(running.id, { type: 'approval-request', approvalId, toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
       } else this.runTool(running.id, call.toolCallId, tool, call.input);
     }
@@ -224,7 +252,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     if (message.denied !== true) counters.toolCalls++;
     if (message.error !== undefined) counters.errors++;
     const result = message.error !== undefined ? { error: message.error } : (message.result ?? null);
-    running.toolCalls.push({ id: message.toolCallId, name: pending.name, args: pending.args, result });
+    running.toolCalls.push({ id: message.toolCallId, name: pending.name, args: pending.args, result: jsonCopy(result) });
     this.state.conversation.push({
       role: 'tool',
       content: [{ type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, output: typeof result === 'string' ? { type: 'text', value: result } : { type: 'json', value: result as never } }],
@@ -277,6 +305,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   /** Runs the model step `running.step` as a task of this process; its outcome comes back as `model_step`. */
   private step(running: RunningTask): void {
+    if (this[REPLAYING]) return; // its outcome is the journal's next model_step
     const turn = this.turnOf(running.id);
     const live: LiveUsage = { input: 0, output: 0, reported: false };
     turn.live = live;
@@ -292,20 +321,20 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       signal: turn.controller.signal,
       gateway: hub.gateway(model),
       live,
-      onText: (text) => {
-        turn.partialText += text;
-        this.emit(taskId, { type: 'text-delta', text });
-      },
+      onText: (text) => this.emit(taskId, { type: 'text-delta', text }),
     }).then(
-      (outcome) => this.deliver({ type: 'model_step', taskId, step, outcome }),
+      (outcome) => this.deliver({ type: 'model_step', taskId, step, outcome: { ...outcome, cost: this.costOf(outcome.usage) } }),
       (error: unknown) => {
-        if (!turn.controller.signal.aborted) this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
+        if (!turn.controller.signal.aborted) return this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
+        const usage = { input: live.input, output: live.output };
+        if (usage.input > 0 || usage.output > 0) this.deliver({ type: 'model_step', taskId, step, aborted: { usage, cost: this.costOf(usage) } });
       },
     );
   }
 
   /** Runs one tool call as a task of this process; its result comes back as `tool_result`. */
   private runTool(taskId: string, toolCallId: string, tool: AgentTool, args: unknown): void {
+    if (this[REPLAYING]) return; // its result is the journal's next tool_result
     const turn = this.turnOf(taskId);
     turn.tools++;
     const context = { toolCallId, abortSignal: turn.controller.signal };
@@ -329,7 +358,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     this.turn = null;
     const waiting = this.waiters.get(running.id) ?? [];
     this.waiters.delete(running.id);
-    for (const from of waiting) this.reply(from, reply);
+    for (const from of waiting) this.reply(from, jsonCopy(reply));
     this.emit(running.id, { type: 'done', text: reply.text, usage: reply.usage });
     this.next();
   }
@@ -342,11 +371,8 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const running = this.state.running;
     if (running === null) return;
     const turn = this.turn;
-    if (turn !== null && turn.taskId === running.id) {
-      turn.controller.abort(error);
-      if (turn.live.input > 0 || turn.live.output > 0) this.count({ input: turn.live.input, output: turn.live.output });
-      if (turn.partialText !== '') this.state.conversation.push({ role: 'assistant', content: turn.partialText });
-    }
+    // Its step, aborted, reports the usage it had reached as a message of its own (see `step`).
+    if (turn !== null && turn.taskId === running.id) turn.controller.abort(error);
     for (const [toolCallId, call] of Object.entries(running.pending)) {
       this.state.conversation.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: call.name, output: { type: 'json', value: { cancelled: true } } }] } as ModelMessage);
     }
@@ -383,25 +409,40 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   }
 
   private turnOf(taskId: string): Turn {
-    if (this.turn === null || this.turn.taskId !== taskId) this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, partialText: '', tools: 0 };
+    if (this.turn === null || this.turn.taskId !== taskId) this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, tools: 0 };
     return this.turn;
   }
 
   /** A result of a task of this process comes back as a message to this incarnation. */
   private deliver(message: StepMessage | ToolResultMessage): void {
-    this.sendAfter(0, message);
+    if (!this[REPLAYING]) this.sendAfter(0, message);
   }
 
   private emit(taskId: string, body: AgentEventBody): void {
-    this.agentHub?.emit(this.name, taskId, body);
+    if (!this[REPLAYING]) this.agentHub?.emit(this.name, taskId, body);
   }
 
-  private count(usage: TokenUsage): void {
+  private count(usage: TokenUsage, cost: number): void {
     const counters = this.state.counters;
     counters.tokens = { input: counters.tokens.input + usage.input, output: counters.tokens.output + usage.output };
+    counters.cost += cost;
+  }
+
+  /** What `usage` of this agent's model costs, by the module's `prices` (0 without a price). */
+  private costOf(usage: TokenUsage): number {
     const model = this.model();
     const price = this.hub().options.prices?.[typeof model === 'string' ? model : model.modelId];
-    if (price !== undefined) counters.cost += (usage.input * price.input + usage.output * price.output) / 1_000_000;
+    return price === undefined ? 0 : (usage.input * price.input + usage.output * price.output) / 1_000_000;
+  }
+
+  /** @internal The journal so far (`runtime.journal`); `undefined` without `journal: true`. */
+  [JOURNAL](): AgentJournal | undefined {
+    return this.journalEntries === null ? undefined : { agent: this.name, entries: jsonCopy(this.journalEntries) };
+  }
+
+  /** @internal An inbound message, recorded before its handler runs. */
+  [RECORD](kind: 'call' | 'cast' | 'info', payload: unknown): void {
+    this.journalEntries?.push({ kind, payload: jsonCopy(payload) });
   }
 
   private metadata(): AgentMetadata {
@@ -429,7 +470,12 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 }
 
 function freshState(): AgentState {
-  return { conversation: [], queue: [], running: null, finished: [], counters: { tokens: { input: 0, output: 0 }, cost: 0, toolCalls: 0, errors: 0 } };
+  return { conversation: [], queue: [], running: null, finished: [], counters: { tokens: { input: 0, output: 0 }, cost: 0, toolCalls: 0, errors: 0 }, nextTask: 0 };
+}
+
+/** A deep copy through JSON: what a journal holds is JSON data, whatever the message held. */
+function jsonCopy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
 function isAgentState(state: unknown): state is AgentState {

@@ -11,7 +11,8 @@ export interface GenServerType extends ProcessType {
   /** `options.type`, else the class name. */
   readonly typeName: string;
   readonly options: GenServerOptions;
-  readonly handlers: HandlerTable;
+  /** A `HandlerTable`, or one that journals as it finds (see `journaling`). */
+  readonly handlers: Pick<HandlerTable, 'find'>;
   /** ModuleRef of the module that provides the class: each incarnation is built in its scope (none for an isolated class the app does not provide). */
   readonly moduleRef?: ModuleRef;
   /** Name of the Nest module that provides it, to tell same-named classes apart in errors. */

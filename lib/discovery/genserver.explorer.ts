@@ -3,6 +3,7 @@ import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { GenServerProcess } from '../process/gen-server-process.js';
 import { GenServerMetadataAccessor } from './genserver-metadata.accessor.js';
+import { journaling } from '../agents/agent-journal.js';
 import type { GenServerType } from './genserver-type.js';
 import { instanceFactory } from './instance-factory.js';
 
@@ -47,7 +48,7 @@ export class GenServerExplorer implements OnModuleInit {
         cls: cls as GenServerType['cls'],
         typeName: options.type ?? cls.name,
         options,
-        handlers: this.accessor.getHandlers(cls),
+        handlers: journaling(cls, this.accessor.getHandlers(cls)),
         moduleRef,
         moduleName: wrapper.host?.name,
         create: instanceFactory(wrapper, cls as GenServerType['cls'], moduleRef),

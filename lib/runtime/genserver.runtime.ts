@@ -24,6 +24,7 @@ import { TypedClientError } from '../errors/typed-client.error.js';
 import { messages } from '../errors/messages.js';
 import { AgentHub } from '../agents/agent-hub.js';
 import type { AgentEvent, AgentTask } from '../agents/agent-options.interface.js';
+import { JOURNAL, type AgentJournal } from '../agents/agent-process.js';
 
 /**
  * The client of the process runtime: inject it anywhere (controllers, services, other
@@ -244,6 +245,22 @@ export class GenServerRuntime {
   cancel(name: string, taskId?: string): Promise<boolean> {
     if (taskId !== undefined && typeof taskId !== 'string') return Promise.reject(new InvalidOptionError('cancel taskId', taskId, 'a string'));
     return this.call<boolean>(name, { type: 'cancel', ...(taskId === undefined ? {} : { taskId }) });
+  }
+
+  /**
+   * An agent's journal (`@Agent({ journal: true })`): every inbound message its running incarnation
+   * has handled, after the state it started from, as JSON data for `replayAgent`. Rejects with
+   * `NoSuchProcessError` for an unknown name and `InvalidOptionError` for a process that keeps none.
+   * Local processes only.
+   */
+  async journal(name: string): Promise<AgentJournal> {
+    checkProcessName(name);
+    const cell = this.kernel.lookup(name);
+    if (!cell) throw new NoSuchProcessError(name);
+    const instance = cell.liveInstance as { [JOURNAL]?: () => AgentJournal | undefined } | null;
+    const journal = typeof instance?.[JOURNAL] === 'function' ? instance[JOURNAL]() : undefined;
+    if (journal === undefined) throw new InvalidOptionError(`runtime.journal("${name}")`, name, 'an agent started with @Agent({ journal: true }), running');
+    return journal;
   }
 
   private agentHub(): AgentHub {
