@@ -16,6 +16,7 @@ import type { AgentMetadata } from './agent.decorator.js';
 import type { AgentEventBody, AgentStatus, AgentTask, TaskReply, TokenUsage, ToolCallRecord } from './agent-options.interface.js';
 import { toolTable, type AgentTool } from './agent-tools.js';
 import { runModelStep, type LiveUsage, type StepOutcome } from './model-step.js';
+import { connectMcp, type McpConnection } from './mcp-tools.js';
 
 /** Finished tasks whose replies are kept, for a task sent again with the same id. */
 const KEPT_REPLIES = 100;
@@ -113,15 +114,27 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   private readonly waiters = new Map<string, From[]>();
   private toolCache: Map<string, AgentTool> | null = null;
   private journalEntries: JournalEntry[] | null = null;
+  /** The MCP servers this incarnation started (`@Agent({ mcp })`). */
+  private mcp: McpConnection | null = null;
   /** @internal */
   [REPLAYING] = false;
 
-  override init(_args?: unknown, restored?: AgentState & S): void {
+  override init(_args?: unknown, restored?: AgentState & S): void | Promise<void> {
     this.state = (restored ?? this.state ?? freshState()) as AgentState & S;
     if (!isAgentState(this.state)) this.state = { ...(this.state as object), ...freshState() } as AgentState & S;
     this.state.nextTask ??= 0;
     if (this.metadata().journal === true) this.journalEntries = [{ kind: 'init', state: restored === undefined ? null : jsonCopy(restored) }];
-    // A turn cut short by a crash or a restart goes on from what the state recorded.
+    const servers = this.metadata().mcp ?? [];
+    if (servers.length === 0 || this[REPLAYING]) return this.resumeRunning();
+    return connectMcp(this.name, servers).then((connection) => {
+      this.mcp = connection;
+      this.toolCache = null;
+      this.resumeRunning();
+    });
+  }
+
+  /** A turn cut short by a crash or a restart goes on from what the state recorded. */
+  private resumeRunning(): void {
     if (this.state.running !== null) this.resume(this.state.running);
   }
 
@@ -269,10 +282,13 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     return isAgentState(this.state) ? { agent: this.agentStatus() } : undefined;
   }
 
-  override terminate(): void {
+  override terminate(): void | Promise<void> {
     // Whatever still streams or runs for this incarnation stops: its results would be stale.
     this.turn?.controller.abort(new GenServerError(`agent "${this.name}" stopped`));
     this.turn = null;
+    const mcp = this.mcp;
+    this.mcp = null;
+    return mcp?.close();
   }
 
   // ---- turns ----
@@ -462,8 +478,9 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   private tools(): Map<string, AgentTool> {
     if (this.toolCache === null) {
-      const providers = (this.metadata().tools ?? []).map((cls) => this.hub().provider(cls));
-      this.toolCache = toolTable(this.name, [this, ...providers]);
+      // A replay runs no tool: the providers' classes tell which tools there are and which need approval.
+      const providers = (this.metadata().tools ?? []).map((cls) => (this[REPLAYING] ? (Object.create(cls.prototype) as object) : this.hub().provider(cls)));
+      this.toolCache = toolTable(this.name, [this, ...providers], this.mcp?.tools ?? []);
     }
     return this.toolCache;
   }

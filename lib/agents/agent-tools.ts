@@ -23,15 +23,21 @@ export function toolsOf(owner: object): AgentTool[] {
   return tools;
 }
 
-/** Every tool of an agent: its own, then each provider's; two tools of one name are a mistake. */
-export function toolTable(agentName: string, owners: readonly object[]): Map<string, AgentTool> {
+/** Every tool of an agent: its own, each provider's, then its MCP servers'; two tools of one name are a mistake. */
+export function toolTable(agentName: string, owners: readonly object[], more: readonly AgentTool[] = []): Map<string, AgentTool> {
   const table = new Map<string, AgentTool>();
-  for (const owner of owners) {
-    for (const tool of toolsOf(owner)) {
+  for (const tools of [...owners.map(toolsOf), more]) {
+    for (const tool of tools) {
+      const owner = tool.owner;
       const seen = table.get(tool.name);
-      if (seen !== undefined) throw new GenServerError(`agent "${agentName}" has two tools named "${tool.name}" (on ${seen.owner.constructor.name} and ${owner.constructor.name}): tool names must be unique`);
+      if (seen !== undefined) throw new GenServerError(`agent "${agentName}" has two tools named "${tool.name}" (from ${ownerName(seen.owner)} and ${ownerName(owner)}): tool names must be unique`);
       table.set(tool.name, tool);
     }
   }
   return table;
+}
+
+function ownerName(owner: object): string {
+  const server = (owner as { server?: unknown }).server;
+  return typeof server === 'string' ? `MCP server "${server}"` : owner.constructor.name;
 }
