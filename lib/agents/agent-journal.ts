@@ -7,13 +7,14 @@ import { RECORD } from './agent-process.js';
 type Handlers = { find(kind: MessageKind, type: string | undefined): HandlerMethod | undefined };
 
 /**
- * The handlers of a class, as its processes should run them: for an agent with `journal: true`,
- * each records its message in the agent's journal before it runs, so every inbound message (model
+ * The handlers of a class, as its processes should run them: for an agent, each offers its message
+ * to the agent's journal before it runs (kept with `journal: true`), so every inbound message (model
  * responses and tool results included) is in the journal in the order it was handled.
  */
 export function journaling(cls: Function, handlers: Handlers): Handlers {
+  // Any agent: whether it journals may be set per process (start options, YAML), not only on the class.
   const metadata: AgentMetadata | undefined = Reflect.getMetadata(AGENT_METADATA, cls);
-  if (metadata?.journal !== true) return handlers;
+  if (metadata === undefined) return handlers;
   const wrapped = new Map<HandlerMethod, Map<MessageKind, HandlerMethod>>();
   return {
     find(kind, type) {

@@ -44,6 +44,17 @@ export interface AgentOptions extends GenServerOptions {
   journal?: boolean;
 }
 
+/**
+ * An agent's options for one process (`runtime.start(Agent, { name, agent })`, a child spec's
+ * `agent`, YAML `agent:`): they override the class's `@Agent` options of the same names.
+ */
+export interface AgentOverrides {
+  system?: string;
+  mcp?: readonly McpServerOptions[];
+  busy?: BusyPolicy;
+  journal?: boolean;
+}
+
 /** `@Tool({ … })` on a method. */
 export interface ToolOptions {
   readonly description: string;

@@ -13,10 +13,11 @@ import { GenServerProcess, STATUS_DETAILS } from '../process/gen-server-process.
 import { noReply, type NoReply } from '../process/no-reply.js';
 import { AgentHub } from './agent-hub.js';
 import type { AgentMetadata } from './agent.decorator.js';
-import type { AgentEventBody, AgentStatus, AgentTask, TaskReply, TokenUsage, ToolCallRecord } from './agent-options.interface.js';
+import type { AgentEventBody, AgentOverrides, AgentStatus, AgentTask, TaskReply, TokenUsage, ToolCallRecord } from './agent-options.interface.js';
 import { toolTable, type AgentTool } from './agent-tools.js';
 import { runModelStep, type LiveUsage, type StepOutcome } from './model-step.js';
 import { connectMcp, type McpConnection } from './mcp-tools.js';
+import { AGENT_OVERRIDES } from './agent-overrides.js';
 
 /** Finished tasks whose replies are kept, for a task sent again with the same id. */
 const KEPT_REPLIES = 100;
@@ -461,8 +462,11 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     this.journalEntries?.push({ kind, payload: jsonCopy(payload) });
   }
 
+  /** The class's `@Agent` options, with this process's own (`agent` start option or child spec) over them. */
   private metadata(): AgentMetadata {
-    return (Reflect.getMetadata(AGENT_METADATA, this.constructor) as AgentMetadata | undefined) ?? {};
+    const declared = (Reflect.getMetadata(AGENT_METADATA, this.constructor) as AgentMetadata | undefined) ?? {};
+    const own = (this as unknown as { [AGENT_OVERRIDES]?: AgentOverrides })[AGENT_OVERRIDES];
+    return own === undefined ? declared : { ...declared, ...own };
   }
 
   private hub(): AgentHub {

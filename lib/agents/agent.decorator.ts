@@ -20,7 +20,7 @@ export function Agent(nameOrOptions?: string | AgentOptions): ClassDecorator {
   const agent: Record<string, unknown> = {};
   const server: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) ((AGENT_KEYS as readonly string[]).includes(key) ? agent : server)[key] = value;
-  checkAgentOptions(agent as AgentMetadata);
+  checkAgentOptions(agent as AgentMetadata, '@Agent()');
   const genServer = GenServer(server as GenServerOptions);
   return (target) => {
     genServer(target);
@@ -28,8 +28,9 @@ export function Agent(nameOrOptions?: string | AgentOptions): ClassDecorator {
   };
 }
 
-function checkAgentOptions(options: AgentMetadata): void {
-  const at = (key: string) => `@Agent() ${key}`;
+/** Throws `InvalidOptionError` naming `where` and the key for an agent option of the wrong shape. */
+export function checkAgentOptions(options: AgentMetadata, where: string): void {
+  const at = (key: string) => (where.startsWith('@') ? `${where} ${key}` : `${where}.${key}`);
   if (options.busy !== undefined && !['queue', 'reject', 'interrupt'].includes(options.busy as string)) throw new InvalidOptionError(at('busy'), options.busy, "'queue', 'reject' or 'interrupt'");
   if (options.journal !== undefined && typeof options.journal !== 'boolean') throw new InvalidOptionError(at('journal'), options.journal, 'a boolean');
   if (options.system !== undefined && typeof options.system !== 'string') throw new InvalidOptionError(at('system'), options.system, 'a string');

@@ -1,4 +1,4 @@
-import type { AgentStatus } from '../agents/agent-options.interface.js';
+import type { AgentOverrides, AgentStatus } from '../agents/agent-options.interface.js';
 import type { RestartType } from './genserver.types.js';
 export type { CallOptions } from './genserver.types.js';
 import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
@@ -54,6 +54,8 @@ export interface StartOptions extends PersistenceOptions, IsolationOptions {
   name: string;
   /** Passed to `init(args)`, on the first start and on every restart. */
   args?: unknown;
+  /** For an `@Agent` class: its agent options for this process (they override the class's). */
+  agent?: AgentOverrides;
   /** The supervisor to start it under (the root when left out). */
   supervisor?: string;
   /** Default: the `@GenServer` option, else `transient` under a dynamic supervisor, else `permanent`. */

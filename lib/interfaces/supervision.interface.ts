@@ -1,4 +1,4 @@
-import type { AgentStatus } from '../agents/agent-options.interface.js';
+import type { AgentOverrides, AgentStatus } from '../agents/agent-options.interface.js';
 import type { ProcessScope } from './cluster-options.interface.js';
 import type { Type } from '@nestjs/common';
 import type { IsolationOptions, PersistenceOptions } from './gen-server-options.interface.js';
@@ -35,6 +35,8 @@ export interface ProcessChildSpec extends ChildRestartOptions, PersistenceOption
   type: Type<object> | string;
   /** Passed to `init(args)` on every (re)start. */
   args?: unknown;
+  /** For an `@Agent` class: its agent options for this process (YAML `agent:`). */
+  agent?: AgentOverrides;
   maxMailbox?: number;
   /** How long `terminate` (and a handler still running) may take before the instance is abandoned (5000). */
   shutdownMs?: number;

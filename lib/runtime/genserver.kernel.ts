@@ -43,6 +43,8 @@ import { natsConnectOptions } from '../cluster/nats-connect-options.js';
 import { schedulerOf, type Scheduler } from '../common/scheduler.js';
 import type { FaultHooks } from '../common/fault-hooks.js';
 import { isolatedType, unprovidedIsolatedType } from '../isolation/isolated-type.js';
+import { withAgentOverrides } from '../agents/agent-overrides.js';
+import type { AgentOverrides } from '../agents/agent-options.interface.js';
 import type { WarmPool } from '../isolation/warm-pool.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -75,6 +77,8 @@ export interface CellOverrides {
   workerFile?: string;
   /** The warm workers of its dynamic supervisor, if it keeps any. */
   warmPool?: WarmPool;
+  /** An agent's options for this process (see `withAgentOverrides`). */
+  agent?: AgentOverrides;
 }
 
 /**
@@ -205,7 +209,8 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     const activation = clustered ? this.cluster!.activation(name, type.typeName, overrides.standby === true) : null;
     const isolated = (overrides.isolation ?? type.options.isolation) === 'worker';
     const options = this.childOptions(type, overrides);
-    const cellType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile, persistent: overrides.store != null, measured: this.measured(options) }, overrides.warmPool) : type;
+    const processType = isolated ? isolatedType(type, name, { worker: overrides.worker ?? type.options.worker, workerFile: overrides.workerFile ?? type.options.workerFile, persistent: overrides.store != null, measured: this.measured(options) }, overrides.warmPool) : type;
+    const cellType = overrides.agent === undefined ? processType : withAgentOverrides(processType, overrides.agent);
     const cell = new ProcessCell(name, cellType, overrides.args, options, this, activation, overrides.standby === true);
     if (activation !== null) activation.cell = cell;
     this.registry.add(cell);

@@ -1,3 +1,5 @@
+import { checkAgentOptions } from '../agents/agent.decorator.js';
+import type { AgentOverrides } from '../agents/agent-options.interface.js';
 import { DURATION_RULE, isDuration } from '../common/duration.js';
 import { describeValue } from '../errors/describe-value.js';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -98,7 +100,7 @@ export class SpecReader {
    */
   processOptions(spec: Omit<ProcessChildSpec, 'type'>, path: string) {
     this.name(spec.name, path);
-    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope, groups, isolation, worker, workerFile } = spec;
+    const { stateStore, args, restart, maxMailbox, shutdownMs, handlerTimeoutMs, initTimeoutMs, checkpoint, durableReplies, deleteStateOnStop, scope, groups, isolation, worker, workerFile, agent } = spec;
     if (stateStore !== undefined) this.stateStore(stateStore, `${path}.stateStore`);
     return {
       args,
@@ -115,6 +117,7 @@ export class SpecReader {
       isolation: this.isolation(isolation, `${path}.isolation`),
       worker: this.worker(worker, `${path}.worker`),
       workerFile: this.workerFile(workerFile, `${path}.workerFile`),
+      agent: this.agent(agent, `${path}.agent`),
       // Filled in by the tree, which works out which store applies (a slot here, so no copy is needed).
       store: undefined as Promise<StateStore> | null | undefined,
       // Filled in by the tree for a child of a dynamic supervisor that keeps warm workers.
@@ -226,6 +229,17 @@ export class SpecReader {
     };
   }
 
+  private agent(value: unknown, path: string): AgentOverrides | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError(path, value, 'an object: { system?, busy?, journal?, mcp? }');
+    const read = snapshot(value as AgentOverrides, AGENT_OPTION_KEYS, path);
+    for (const key of Object.keys(value)) {
+      if (!(AGENT_OPTION_KEYS as readonly string[]).includes(key)) throw new InvalidOptionError(`${path}.${key}`, (value as Record<string, unknown>)[key], `one of ${AGENT_OPTION_KEYS.join(', ')}`);
+    }
+    checkAgentOptions(read, path);
+    return read;
+  }
+
   private workerFile(value: unknown, path: string): string | undefined {
     if (value === undefined || (typeof value === 'string' && value.length > 0)) return value;
     throw new InvalidOptionError(path, value, 'a file path or file: URL (a non-empty string)');
@@ -309,7 +323,8 @@ export class SpecReader {
 const TYPE_OPTION_KEYS = ['name', 'type', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateVersion', 'redact', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'groups', 'isolation', 'worker', 'workerFile'] as const;
 const MAX_WARM_WORKERS = 64;
 const WORKER_OPTION_KEYS = ['maxOldGenerationMb', 'maxYoungGenerationMb', 'module'] as const;
-const START_OPTION_KEYS = ['name', 'args', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups', 'isolation', 'worker', 'workerFile'] as const;
+const AGENT_OPTION_KEYS = ['system', 'busy', 'journal', 'mcp'] as const;
+const START_OPTION_KEYS = ['name', 'args', 'agent', 'supervisor', 'restart', 'maxMailbox', 'shutdownMs', 'handlerTimeoutMs', 'initTimeoutMs', 'stateStore', 'checkpoint', 'durableReplies', 'deleteStateOnStop', 'scope', 'node', 'groups', 'isolation', 'worker', 'workerFile'] as const;
 
 /** The listed fields of an options object, each read once (a throwing read names its path); absent ones left out. */
 function snapshot<T extends object>(options: T, keys: readonly string[], path: string): Partial<T> {

@@ -6,7 +6,7 @@ import { readTopology } from './topology.loader.js';
 /**
  * The module options every service reads. Reads `options.topology`, if given, and lets the options
  * given beside it win, each as a whole (a `cluster` given in code replaces the topology's, it is not
- * merged into it). A topology with problems fails the boot (see `checkTopologyAtBoot`), where its
+ * merged into it), but for `agents`, whose fields join the topology's. A topology with problems fails the boot (see `checkTopologyAtBoot`), where its
  * unknown types join them. `cluster` is checked here, once, and leaves with its defaults filled in.
  */
 export function resolveModuleOptions(options: GenServerModuleOptions): GenServerModuleOptions {
@@ -18,5 +18,9 @@ export function resolveModuleOptions(options: GenServerModuleOptions): GenServer
 
 function withTopology(topology: string | Record<string, unknown>, given: GenServerModuleOptions): GenServerModuleOptions {
   const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
-  return { ...optionsOf(readTopology(topology)), ...defined };
+  const read = optionsOf(readTopology(topology));
+  // The model can only be given in code: `agents` given beside the topology joins the topology's
+  // (prices, the Retry-After cap) instead of replacing it.
+  const agents = read.agents !== undefined && given.agents !== undefined ? { agents: { ...read.agents, ...given.agents } } : {};
+  return { ...read, ...defined, ...agents };
 }

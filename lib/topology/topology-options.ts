@@ -1,7 +1,8 @@
 import type { ClusterOptions } from '../interfaces/cluster-options.interface.js';
 import type { CheckpointPolicy, StateStoreSpec } from '../interfaces/state-store.interface.js';
 import type { BackoffSpec, ChildSpec } from '../interfaces/supervision.interface.js';
-import type { ClusterYaml, DynamicSupervisorYaml, MailboxYaml, ProcessChildYaml, StateStoreYaml, SupervisorYaml } from './topology.schema.js';
+import type { ClusterYaml, DynamicSupervisorYaml, GenServerYaml, MailboxYaml, ProcessChildYaml, StateStoreYaml, SupervisorYaml } from './topology.schema.js';
+import type { AgentModuleOptions } from '../agents/agent-options.interface.js';
 
 // Turns checked YAML (snake_case) into the options and specs of code (camelCase). Nothing here
 // validates: the reader calls these only on values the schema accepted.
@@ -38,7 +39,14 @@ export function processChild(spec: ProcessChildYaml): ChildSpec {
     isolation: spec.isolation,
     worker: spec.worker && clean({ maxOldGenerationMb: spec.worker.max_old_generation_mb, maxYoungGenerationMb: spec.worker.max_young_generation_mb, module: spec.worker.module }),
     workerFile: spec.worker_file,
+    agent: spec.agent && clean({ system: spec.agent.system, busy: spec.agent.busy, journal: spec.agent.journal, mcp: spec.agent.mcp?.map((server) => clean({ name: server.name, command: server.command, args: server.args, env: server.env })) }),
   });
+}
+
+/** `agents` as written: prices and the Retry-After cap (the model is given in code). */
+export function toAgents(spec: GenServerYaml['agents']): AgentModuleOptions | undefined {
+  if (!spec) return undefined;
+  return clean({ prices: spec.prices, maxRetryAfterMs: spec.max_retry_after_ms });
 }
 
 /** `cluster` as written (its defaults are filled in where module options enter, as for code). */

@@ -7,7 +7,7 @@ import type { ChildSpec, SupervisorSpec } from '../interfaces/supervision.interf
 import { didYouMean } from './did-you-mean.js';
 import { keysAt } from './schema-keys.js';
 import { pairingProblems } from '../cluster/cluster-options.js';
-import { clean, mailboxBound, processChild, supervisorOptions, toCluster, toStateStore } from './topology-options.js';
+import { clean, mailboxBound, processChild, supervisorOptions, toAgents, toCluster, toStateStore } from './topology-options.js';
 import { formatPath, isWithin, type TopologyPath } from './topology-path.js';
 import { recordTypeLocation, type TopologyRead } from './topology-source.js';
 import { dynamicSupervisorSchema, genserverSchema, processChildSchema, supervisorSchema, supervisorWrapperSchema } from './topology.schema.js';
@@ -54,6 +54,7 @@ export class TopologyReader {
       onRootFailure: root.on_root_failure,
       stateStore: toStateStore(root.state_store),
       cluster: toCluster(root.cluster),
+      agents: toAgents(root.agents),
       supervision,
     });
     return { source: this.source, options, problems: this.problems, types: this.types };

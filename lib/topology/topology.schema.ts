@@ -126,6 +126,15 @@ export const processChildSchema = z.strictObject({
     .strictObject({ max_old_generation_mb: count(1).optional(), max_young_generation_mb: count(1).optional(), module: z.string().min(1).optional() })
     .optional(),
   worker_file: z.string().min(1).optional(),
+  /** For an @Agent type: its agent options for this process. */
+  agent: z
+    .strictObject({
+      system: z.string().optional(),
+      busy: z.enum(['queue', 'reject', 'interrupt']).optional(),
+      journal: z.boolean().optional(),
+      mcp: z.array(z.strictObject({ name: z.string().min(1), command: z.string().min(1), args: z.array(z.string()).optional(), env: z.record(z.string(), z.string()).optional() })).optional(),
+    })
+    .optional(),
 });
 
 export const genserverSchema = z.strictObject({
@@ -138,6 +147,13 @@ export const genserverSchema = z.strictObject({
   supervision: z.unknown().optional(),
   state_store: stateStoreSchema.optional(),
   cluster: clusterSchema.optional(),
+  /** What every agent shares (the model itself is given in code). */
+  agents: z
+    .strictObject({
+      prices: z.record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0) })).optional(),
+      max_retry_after_ms: ms.optional(),
+    })
+    .optional(),
 });
 
 export type GenServerYaml = z.infer<typeof genserverSchema>;
