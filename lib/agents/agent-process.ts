@@ -18,6 +18,8 @@ import { toolTable, type AgentTool } from './agent-tools.js';
 import { runModelStep, type LiveUsage, type StepOutcome } from './model-step.js';
 import { connectMcp, type McpConnection } from './mcp-tools.js';
 import { AGENT_OVERRIDES } from './agent-overrides.js';
+import { agentTelemetry } from './agent-telemetry.js';
+import type { Span } from '@opentelemetry/api';
 
 /** Finished tasks whose replies are kept, for a task sent again with the same id. */
 const KEPT_REPLIES = 100;
@@ -79,6 +81,8 @@ interface Turn {
   readonly controller: AbortController;
   live: LiveUsage;
   tools: number;
+  /** The task's `invoke_agent` span: its model steps and tool calls are its children. */
+  readonly span: Span;
 }
 
 /** @internal Set on an instance that `replayAgent` drives: nothing leaves it, no step or tool runs. */
@@ -285,7 +289,12 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   override terminate(): void | Promise<void> {
     // Whatever still streams or runs for this incarnation stops: its results would be stale.
-    this.turn?.controller.abort(new GenServerError(`agent "${this.name}" stopped`));
+    const turn = this.turn;
+    if (turn !== null) {
+      const stopped = new GenServerError(`agent "${this.name}" stopped`);
+      turn.controller.abort(stopped);
+      agentTelemetry.taskEnded(turn.span, this.state.running?.usage ?? { input: 0, output: 0 }, stopped);
+    }
     this.turn = null;
     const mcp = this.mcp;
     this.mcp = null;
@@ -330,6 +339,8 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const hub = this.hub();
     const tools = Object.fromEntries([...this.tools()].map(([name, tool]) => [name, { description: tool.options.description, parameters: tool.options.parameters }]));
     const { id: taskId, step } = running;
+    const span = agentTelemetry.chat(turn.span, model);
+    const startedAt = performance.now();
     runModelStep({
       model,
       system: this.metadata().system,
@@ -340,11 +351,17 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       live,
       onText: (text) => this.emit(taskId, { type: 'text-delta', text }),
     }).then(
-      (outcome) => this.deliver({ type: 'model_step', taskId, step, outcome: { ...outcome, cost: this.costOf(outcome.usage) } }),
+      (outcome) => {
+        const cost = this.costOf(outcome.usage);
+        agentTelemetry.stepEnded(span, model, outcome.usage, cost, startedAt);
+        this.deliver({ type: 'model_step', taskId, step, outcome: { ...outcome, cost } });
+      },
       (error: unknown) => {
-        if (!turn.controller.signal.aborted) return this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
         const usage = { input: live.input, output: live.output };
-        if (usage.input > 0 || usage.output > 0) this.deliver({ type: 'model_step', taskId, step, aborted: { usage, cost: this.costOf(usage) } });
+        const cost = this.costOf(usage);
+        agentTelemetry.stepEnded(span, model, usage, cost, startedAt, turn.controller.signal.aborted ? turn.controller.signal.reason : error);
+        if (!turn.controller.signal.aborted) return this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
+        if (usage.input > 0 || usage.output > 0) this.deliver({ type: 'model_step', taskId, step, aborted: { usage, cost } });
       },
     );
   }
@@ -355,13 +372,16 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const turn = this.turnOf(taskId);
     turn.tools++;
     const context = { toolCallId, abortSignal: turn.controller.signal };
+    const span = agentTelemetry.tool(turn.span, tool.name, toolCallId);
     new Promise<unknown>((resolve) => resolve(tool.method.call(tool.owner, args, context))).then(
       (result) => {
         turn.tools--;
+        agentTelemetry.toolEnded(span, tool.name);
         if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, result: result === undefined ? null : result });
       },
       (error: unknown) => {
         turn.tools--;
+        agentTelemetry.toolEnded(span, tool.name, error);
         if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, error: describeCause(error) });
       },
     );
@@ -372,6 +392,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     this.state.finished.push(reply);
     if (this.state.finished.length > KEPT_REPLIES) this.state.finished.shift();
     this.state.running = null;
+    if (this.turn !== null) agentTelemetry.taskEnded(this.turn.span, reply.usage);
     this.turn = null;
     const waiting = this.waiters.get(running.id) ?? [];
     this.waiters.delete(running.id);
@@ -389,7 +410,10 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     if (running === null) return;
     const turn = this.turn;
     // Its step, aborted, reports the usage it had reached as a message of its own (see `step`).
-    if (turn !== null && turn.taskId === running.id) turn.controller.abort(error);
+    if (turn !== null && turn.taskId === running.id) {
+      turn.controller.abort(error);
+      agentTelemetry.taskEnded(turn.span, running.usage, error);
+    }
     for (const [toolCallId, call] of Object.entries(running.pending)) {
       this.state.conversation.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: call.name, output: { type: 'json', value: { cancelled: true } } }] } as ModelMessage);
     }
@@ -426,7 +450,9 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   }
 
   private turnOf(taskId: string): Turn {
-    if (this.turn === null || this.turn.taskId !== taskId) this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, tools: 0 };
+    if (this.turn === null || this.turn.taskId !== taskId) {
+      this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, tools: 0, span: agentTelemetry.invoke(this.name, taskId, this.model()) };
+    }
     return this.turn;
   }
 
