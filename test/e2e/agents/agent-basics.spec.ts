@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { z } from 'zod';
-import { Agent, AgentBusyError, AgentProcess, InvalidPayloadError, Tool, type AgentEvent, type TaskReply } from 'nestjs-genserver';
+import { Agent, AgentBusyError, AgentProcess, InvalidPayloadError, Tool, type AgentEvent, type TaskReply, type TreeNode } from 'nestjs-genserver';
 import { lastArrayOf } from '../../support/collect.js';
 import { bootApp, type TestApp } from '../../support/app.js';
 import { lastUserText, startFakeModelServer, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
@@ -72,6 +72,8 @@ describe('agents: tasks, tools and the conversation', () => {
       ['call_0_1', '3'],
     ]);
     expect(app.runtime.status('helper').agent).toEqual({ queued: 0, inFlightTools: 0, tokens: { input: 90, output: 17 }, cost: (90 * 1 + 17 * 2) / 1e6, toolCalls: 2, errors: 0, running: null });
+    const find = (node: TreeNode | undefined): TreeNode | undefined => (node?.name === 'helper' ? node : node?.children?.map(find).find(Boolean));
+    expect(find(app.runtime.tree())?.agent).toMatchObject({ toolCalls: 2, tokens: { input: 90, output: 17 } });
   });
 
   it('keeps one conversation across tasks, and a tool that throws sends the model its error and counts', async () => {
