@@ -85,6 +85,8 @@ interface Turn {
   readonly span: Span;
 }
 
+/** @internal The key of the agent's `AgentHub` (a symbol: no name of a subclass's can collide with it). */
+export const AGENT_HUB: unique symbol = Symbol('genserver:agent-hub');
 /** @internal Set on an instance that `replayAgent` drives: nothing leaves it, no step or tool runs. */
 export const REPLAYING = Symbol('genserver:agent-replaying');
 /** @internal The journal so far (see `runtime.journal`). */
@@ -109,18 +111,20 @@ export interface AgentJournal {
  * holds the mailbox: each model step and each tool call runs as a task of the process whose result
  * comes back as a message (`model_step`, `tool_result`), so meanwhile the agent answers `status`,
  * handles `cancel`, `approve`/`deny` and its own handlers, and queues or refuses new tasks by its
- * `busy` policy. Subclasses need no `init`; they may add handlers and tools.
+ * `busy` policy. Subclasses need no `init`; they may add handlers and tools. Its own members are
+ * private (`#`) or keyed by symbols, but for its handlers, named `agent…`: any other name is free
+ * for a subclass's tools and methods.
  */
 export abstract class AgentProcess<S extends object = Record<never, never>> extends GenServerProcess<AgentState & S> {
   /** Set by Nest: absent only when replaying a journal, where nothing leaves the process. */
-  @Optional() @Inject(AgentHub) private readonly agentHub?: AgentHub;
-  private turn: Turn | null = null;
+  @Optional() @Inject(AgentHub) readonly [AGENT_HUB]?: AgentHub;
+  #turn: Turn | null = null;
   /** Callers waiting for each task, by task id (calls cannot be state: they end with the incarnation). */
-  private readonly waiters = new Map<string, From[]>();
-  private toolCache: Map<string, AgentTool> | null = null;
-  private journalEntries: JournalEntry[] | null = null;
+  readonly #waiters = new Map<string, From[]>();
+  #toolCache: Map<string, AgentTool> | null = null;
+  #journalEntries: JournalEntry[] | null = null;
   /** The MCP servers this incarnation started (`@Agent({ mcp })`). */
-  private mcp: McpConnection | null = null;
+  #mcp: McpConnection | null = null;
   /** @internal */
   [REPLAYING] = false;
 
@@ -128,24 +132,24 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     this.state = (restored ?? this.state ?? freshState()) as AgentState & S;
     if (!isAgentState(this.state)) this.state = { ...(this.state as object), ...freshState() } as AgentState & S;
     this.state.nextTask ??= 0;
-    if (this.metadata().journal === true) this.journalEntries = [{ kind: 'init', state: restored === undefined ? null : jsonCopy(restored) }];
-    const servers = this.metadata().mcp ?? [];
-    if (servers.length === 0 || this[REPLAYING]) return this.resumeRunning();
+    if (this.#metadata().journal === true) this.#journalEntries = [{ kind: 'init', state: restored === undefined ? null : jsonCopy(restored) }];
+    const servers = this.#metadata().mcp ?? [];
+    if (servers.length === 0 || this[REPLAYING]) return this.#resumeRunning();
     return connectMcp(this.name, servers).then((connection) => {
-      this.mcp = connection;
-      this.toolCache = null;
-      this.resumeRunning();
+      this.#mcp = connection;
+      this.#toolCache = null;
+      this.#resumeRunning();
     });
   }
 
   /** A turn cut short by a crash or a restart goes on from what the state recorded. */
-  private resumeRunning(): void {
-    if (this.state.running !== null) this.resume(this.state.running);
+  #resumeRunning(): void {
+    if (this.state.running !== null) this.#resume(this.state.running);
   }
 
   /** A task: replies with the turn's final answer (see `TaskReply`). */
   @HandleCall('task')
-  task(message: AgentTask, from: From): TaskReply | NoReply {
+  agentTask(message: AgentTask, from: From): TaskReply | NoReply {
     if (message === null || typeof message !== 'object' || typeof message.input !== 'string') {
       this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task without a string input (send { type: \'task\', input: string, id?: string })'));
       return noReply();
@@ -159,108 +163,108 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     // Callers get copies: a reply is passed by reference in process, and this one is state.
     if (done !== undefined) return jsonCopy(done);
     const running = this.state.running;
-    if (running?.id === id || this.state.queue.some((task) => task.id === id)) return this.wait(id, from);
+    if (running?.id === id || this.state.queue.some((task) => task.id === id)) return this.#wait(id, from);
     if (running !== null) {
-      const busy = this.metadata().busy ?? 'queue';
+      const busy = this.#metadata().busy ?? 'queue';
       if (busy === 'reject') {
         this.replyError(from, new AgentBusyError(this.name, id, running.id));
         return noReply();
       }
-      if (busy === 'interrupt') this.endRunning(new TaskCancelledError(this.name, running.id, `interrupted by task ${id}`));
+      if (busy === 'interrupt') this.#endRunning(new TaskCancelledError(this.name, running.id, `interrupted by task ${id}`));
       else {
         this.state.queue.push({ id, input: message.input });
-        return this.wait(id, from);
+        return this.#wait(id, from);
       }
     }
-    this.start({ id, input: message.input });
-    return this.wait(id, from);
+    this.#start({ id, input: message.input });
+    return this.#wait(id, from);
   }
 
   /** `{ type: 'status' }`: the agent's counters (as `runtime.status(name).agent`). */
   @HandleCall('status')
   agentStatus(): AgentStatus {
     const { counters, queue, running } = this.state;
-    return { queued: queue.length, inFlightTools: this.turn?.tools ?? 0, tokens: { ...counters.tokens }, cost: counters.cost, toolCalls: counters.toolCalls, errors: counters.errors, running: running?.id ?? null };
+    return { queued: queue.length, inFlightTools: this.#turn?.tools ?? 0, tokens: { ...counters.tokens }, cost: counters.cost, toolCalls: counters.toolCalls, errors: counters.errors, running: running?.id ?? null };
   }
 
   /** `{ type: 'cancel', taskId? }`: cancels that task (queued or running), or the running one; true if it did. */
   @HandleCall('cancel')
-  cancelTask(message: { type: 'cancel'; taskId?: string }): boolean {
+  agentCancel(message: { type: 'cancel'; taskId?: string }): boolean {
     const taskId = message?.taskId ?? this.state.running?.id;
     if (taskId === undefined) return false;
     const error = new TaskCancelledError(this.name, taskId);
     if (this.state.running?.id === taskId) {
-      this.endRunning(error);
-      this.next();
+      this.#endRunning(error);
+      this.#next();
       return true;
     }
     const at = this.state.queue.findIndex((task) => task.id === taskId);
     if (at < 0) return false;
     this.state.queue.splice(at, 1);
-    this.failWaiters(taskId, error);
+    this.#failWaiters(taskId, error);
     return true;
   }
 
   /** `{ type: 'approve', approvalId }`: runs the parked tool call; `{ ok: false }` if it was answered already (or never asked). */
   @HandleCall('approve')
-  approve(message: { type: 'approve'; approvalId: string }): { ok: boolean } {
-    const parked = this.takeApproval(message);
+  agentApprove(message: { type: 'approve'; approvalId: string }): { ok: boolean } {
+    const parked = this.#takeApproval(message);
     if (parked === undefined) return { ok: false };
-    const tool = this.tools().get(parked.call.name);
-    if (tool === undefined) this.deliver({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, error: `no tool named "${parked.call.name}"` });
-    else this.runTool(parked.taskId, parked.call.toolCallId, tool, parked.call.args);
+    const tool = this.#tools().get(parked.call.name);
+    if (tool === undefined) this.#deliver({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, error: `no tool named "${parked.call.name}"` });
+    else this.#runTool(parked.taskId, parked.call.toolCallId, tool, parked.call.args);
     return { ok: true };
   }
 
   /** `{ type: 'deny', approvalId }`: the parked tool call does not run; the model is sent `{ denied: true }`. */
   @HandleCall('deny')
-  deny(message: { type: 'deny'; approvalId: string }): { ok: boolean } {
-    const parked = this.takeApproval(message);
+  agentDeny(message: { type: 'deny'; approvalId: string }): { ok: boolean } {
+    const parked = this.#takeApproval(message);
     if (parked === undefined) return { ok: false };
-    this.toolResult({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, result: { denied: true }, denied: true });
+    this.agentToolResult({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, result: { denied: true }, denied: true });
     return { ok: true };
   }
 
   @HandleInfo('model_step')
-  modelStep(message: StepMessage): void {
+  agentModelStep(message: StepMessage): void {
     // The usage of a step cut short counts, whatever runs now.
-    if (message.aborted !== undefined) return this.count(message.aborted.usage, message.aborted.cost);
+    if (message.aborted !== undefined) return this.#count(message.aborted.usage, message.aborted.cost);
     const running = this.state.running;
     // A step of a task that was cancelled, or of an earlier attempt: its outcome is moot.
     if (running === null || running.id !== message.taskId || running.step !== message.step) return;
     if (message.outcome === undefined) {
       this.state.counters.errors++;
-      this.endRunning(new GenServerError(`agent "${this.name}": the model request of task "${running.id}" failed: ${message.error?.message ?? 'unknown error'}`), message.error);
-      this.next();
+      this.#endRunning(new GenServerError(`agent "${this.name}": the model request of task "${running.id}" failed: ${message.error?.message ?? 'unknown error'}`), message.error);
+      this.#next();
       return;
     }
     const { text, toolCalls, usage, cost } = message.outcome;
-    this.count(usage, cost);
+    this.#count(usage, cost);
     running.usage = { input: running.usage.input + usage.input, output: running.usage.output + usage.output };
     running.text = text;
-    this.emit(running.id, { type: 'usage', input: usage.input, output: usage.output });
+    this.#emit(running.id, { type: 'usage', input: usage.input, output: usage.output });
     const content: ({ type: 'text'; text: string } | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown })[] = [];
     if (text !== '') content.push({ type: 'text', text });
     for (const call of toolCalls) content.push({ type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, input: call.input ?? {} });
     this.state.conversation.push({ role: 'assistant', content } as ModelMessage);
-    if (toolCalls.length === 0) return this.finish(running);
+    if (toolCalls.length === 0) return this.#finish(running);
     for (const call of toolCalls) {
-      this.emit(running.id, { type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
+      this.#emit(running.id, { type: 'tool-call', toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
       // Copies: the state holds no object twice (status shows shared ones as references).
       running.pending[call.toolCallId] = { name: call.toolName, args: jsonCopy(call.input) };
-      const tool = this.tools().get(call.toolName);
+      const tool = this.#tools().get(call.toolName);
       if (call.invalid !== undefined || tool === undefined) {
-        this.deliver({ type: 'tool_result', taskId: running.id, toolCallId: call.toolCallId, error: call.invalid ?? `no tool named "${call.toolName}"` });
+        this.#deliver({ type: 'tool_result', taskId: running.id, toolCallId: call.toolCallId, error: call.invalid ?? `no tool named "${call.toolName}"` });
       } else if (tool.options.needsApproval === true) {
         const approvalId = `approval-${call.toolCallId}`;
         running.approvals[approvalId] = { toolCallId: call.toolCallId, name: call.toolName, args: jsonCopy(call.input) };
-        this.emit(running.id, { type: 'approval-request', approvalId, toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
-      } else this.runTool(running.id, call.toolCallId, tool, call.input);
+        this.#emit(running.id, { type: 'approval-request', approvalId, toolCallId: call.toolCallId, toolName: call.toolName, args: call.input });
+      } else this.#runTool(running.id, call.toolCallId, tool, call.input);
     }
   }
 
   @HandleInfo('tool_result')
-  toolResult(message: ToolResultMessage): void {
+  agentToolResult(message: ToolResultMessage): void {
     const running = this.state.running;
     const pending = running?.id === message.taskId ? running.pending[message.toolCallId] : undefined;
     // Already recorded (a result delivered twice), or of a task no longer running.
@@ -275,10 +279,10 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       role: 'tool',
       content: [{ type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, output: typeof result === 'string' ? { type: 'text', value: result } : { type: 'json', value: result as never } }],
     } as ModelMessage);
-    this.emit(running.id, { type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, result });
+    this.#emit(running.id, { type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, result });
     if (Object.keys(running.pending).length === 0) {
       running.step++;
-      this.step(running);
+      this.#step(running);
     }
   }
 
@@ -289,87 +293,87 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   override terminate(): void | Promise<void> {
     // Whatever still streams or runs for this incarnation stops: its results would be stale.
-    const turn = this.turn;
+    const turn = this.#turn;
     if (turn !== null) {
       const stopped = new GenServerError(`agent "${this.name}" stopped`);
       turn.controller.abort(stopped);
       agentTelemetry.taskEnded(turn.span, this.state.running?.usage ?? { input: 0, output: 0 }, stopped);
     }
-    this.turn = null;
-    const mcp = this.mcp;
-    this.mcp = null;
+    this.#turn = null;
+    const mcp = this.#mcp;
+    this.#mcp = null;
     return mcp?.close();
   }
 
   // ---- turns ----
 
-  private start(task: { id: string; input: string }): void {
+  #start(task: { id: string; input: string }): void {
     this.state.conversation.push({ role: 'user', content: task.input });
     const running: RunningTask = { id: task.id, input: task.input, step: 0, usage: { input: 0, output: 0 }, text: '', toolCalls: [], pending: {}, approvals: {} };
     this.state.running = running;
-    this.step(running);
+    this.#step(running);
   }
 
   /** The next queued task, if any, starts. */
-  private next(): void {
+  #next(): void {
     const task = this.state.queue.shift();
-    if (task !== undefined) this.start(task);
+    if (task !== undefined) this.#start(task);
   }
 
   /** After a restart: re-runs what had not come back (a tool without a recorded result, or the model step). */
-  private resume(running: RunningTask): void {
+  #resume(running: RunningTask): void {
     const calls = Object.entries(running.pending);
-    if (calls.length === 0 && Object.keys(running.approvals).length === 0) return this.step(running);
+    if (calls.length === 0 && Object.keys(running.approvals).length === 0) return this.#step(running);
     for (const [toolCallId, call] of calls) {
       const parked = Object.values(running.approvals).some((approval) => approval.toolCallId === toolCallId);
-      const tool = this.tools().get(call.name);
+      const tool = this.#tools().get(call.name);
       if (parked) continue;
-      if (tool === undefined) this.deliver({ type: 'tool_result', taskId: running.id, toolCallId, error: `no tool named "${call.name}"` });
-      else this.runTool(running.id, toolCallId, tool, call.args);
+      if (tool === undefined) this.#deliver({ type: 'tool_result', taskId: running.id, toolCallId, error: `no tool named "${call.name}"` });
+      else this.#runTool(running.id, toolCallId, tool, call.args);
     }
   }
 
   /** Runs the model step `running.step` as a task of this process; its outcome comes back as `model_step`. */
-  private step(running: RunningTask): void {
+  #step(running: RunningTask): void {
     if (this[REPLAYING]) return; // its outcome is the journal's next model_step
-    const turn = this.turnOf(running.id);
+    const turn = this.#turnOf(running.id);
     const live: LiveUsage = { input: 0, output: 0, reported: false };
     turn.live = live;
-    const model = this.model();
-    const hub = this.hub();
-    const tools = Object.fromEntries([...this.tools()].map(([name, tool]) => [name, { description: tool.options.description, parameters: tool.options.parameters }]));
+    const model = this.#model();
+    const hub = this.#hub();
+    const tools = Object.fromEntries([...this.#tools()].map(([name, tool]) => [name, { description: tool.options.description, parameters: tool.options.parameters }]));
     const { id: taskId, step } = running;
     const span = agentTelemetry.chat(turn.span, model);
     const startedAt = performance.now();
     runModelStep({
       model,
-      system: this.metadata().system,
+      system: this.#metadata().system,
       messages: this.state.conversation,
       tools,
       signal: turn.controller.signal,
       gateway: hub.gateway(model),
       live,
-      onText: (text) => this.emit(taskId, { type: 'text-delta', text }),
+      onText: (text) => this.#emit(taskId, { type: 'text-delta', text }),
     }).then(
       (outcome) => {
-        const cost = this.costOf(outcome.usage);
+        const cost = this.#costOf(outcome.usage);
         agentTelemetry.stepEnded(span, model, outcome.usage, cost, startedAt);
-        this.deliver({ type: 'model_step', taskId, step, outcome: { ...outcome, cost } });
+        this.#deliver({ type: 'model_step', taskId, step, outcome: { ...outcome, cost } });
       },
       (error: unknown) => {
         const usage = { input: live.input, output: live.output };
-        const cost = this.costOf(usage);
+        const cost = this.#costOf(usage);
         agentTelemetry.stepEnded(span, model, usage, cost, startedAt, turn.controller.signal.aborted ? turn.controller.signal.reason : error);
-        if (!turn.controller.signal.aborted) return this.deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
-        if (usage.input > 0 || usage.output > 0) this.deliver({ type: 'model_step', taskId, step, aborted: { usage, cost } });
+        if (!turn.controller.signal.aborted) return this.#deliver({ type: 'model_step', taskId, step, error: errorBody(error) });
+        if (usage.input > 0 || usage.output > 0) this.#deliver({ type: 'model_step', taskId, step, aborted: { usage, cost } });
       },
     );
   }
 
   /** Runs one tool call as a task of this process; its result comes back as `tool_result`. */
-  private runTool(taskId: string, toolCallId: string, tool: AgentTool, args: unknown): void {
+  #runTool(taskId: string, toolCallId: string, tool: AgentTool, args: unknown): void {
     if (this[REPLAYING]) return; // its result is the journal's next tool_result
-    const turn = this.turnOf(taskId);
+    const turn = this.#turnOf(taskId);
     turn.tools++;
     const context = { toolCallId, abortSignal: turn.controller.signal };
     const span = agentTelemetry.tool(turn.span, tool.name, toolCallId);
@@ -377,38 +381,38 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       (result) => {
         turn.tools--;
         agentTelemetry.toolEnded(span, tool.name);
-        if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, result: result === undefined ? null : result });
+        if (!turn.controller.signal.aborted) this.#deliver({ type: 'tool_result', taskId, toolCallId, result: result === undefined ? null : result });
       },
       (error: unknown) => {
         turn.tools--;
         agentTelemetry.toolEnded(span, tool.name, error);
-        if (!turn.controller.signal.aborted) this.deliver({ type: 'tool_result', taskId, toolCallId, error: describeCause(error) });
+        if (!turn.controller.signal.aborted) this.#deliver({ type: 'tool_result', taskId, toolCallId, error: describeCause(error) });
       },
     );
   }
 
-  private finish(running: RunningTask): void {
+  #finish(running: RunningTask): void {
     const reply: TaskReply = { id: running.id, text: running.text, usage: running.usage, toolCalls: running.toolCalls };
     this.state.finished.push(reply);
     if (this.state.finished.length > KEPT_REPLIES) this.state.finished.shift();
     this.state.running = null;
-    if (this.turn !== null) agentTelemetry.taskEnded(this.turn.span, reply.usage);
-    this.turn = null;
-    const waiting = this.waiters.get(running.id) ?? [];
-    this.waiters.delete(running.id);
+    if (this.#turn !== null) agentTelemetry.taskEnded(this.#turn.span, reply.usage);
+    this.#turn = null;
+    const waiting = this.#waiters.get(running.id) ?? [];
+    this.#waiters.delete(running.id);
     for (const from of waiting) this.reply(from, jsonCopy(reply));
-    this.emit(running.id, { type: 'done', text: reply.text, usage: reply.usage });
-    this.next();
+    this.#emit(running.id, { type: 'done', text: reply.text, usage: reply.usage });
+    this.#next();
   }
 
   /**
    * Ends the running task with `error`: its stream and tools are aborted, the usage so far is
    * counted, and the conversation is left well formed (an answer for every tool call it holds).
    */
-  private endRunning(error: Error, body?: { name: string; message: string }): void {
+  #endRunning(error: Error, body?: { name: string; message: string }): void {
     const running = this.state.running;
     if (running === null) return;
-    const turn = this.turn;
+    const turn = this.#turn;
     // Its step, aborted, reports the usage it had reached as a message of its own (see `step`).
     if (turn !== null && turn.taskId === running.id) {
       turn.controller.abort(error);
@@ -418,21 +422,21 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       this.state.conversation.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: call.name, output: { type: 'json', value: { cancelled: true } } }] } as ModelMessage);
     }
     this.state.running = null;
-    this.turn = null;
-    this.failWaiters(running.id, error, body);
+    this.#turn = null;
+    this.#failWaiters(running.id, error, body);
   }
 
-  private failWaiters(taskId: string, error: Error, body?: { name: string; message: string }): void {
-    const waiting = this.waiters.get(taskId) ?? [];
-    this.waiters.delete(taskId);
+  #failWaiters(taskId: string, error: Error, body?: { name: string; message: string }): void {
+    const waiting = this.#waiters.get(taskId) ?? [];
+    this.#waiters.delete(taskId);
     for (const from of waiting) this.replyError(from, error);
-    this.emit(taskId, { type: 'error', error: body ?? { name: error.name, message: error.message } });
+    this.#emit(taskId, { type: 'error', error: body ?? { name: error.name, message: error.message } });
   }
 
   // ---- helpers ----
 
   /** The parked call an approval answers, taken out so that a second answer finds nothing. */
-  private takeApproval(message: { approvalId?: unknown }): { taskId: string; call: RunningTask['approvals'][string] } | undefined {
+  #takeApproval(message: { approvalId?: unknown }): { taskId: string; call: RunningTask['approvals'][string] } | undefined {
     const running = this.state.running;
     const approvalId = message?.approvalId;
     if (running === null || typeof approvalId !== 'string') return undefined;
@@ -442,77 +446,77 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     return { taskId: running.id, call };
   }
 
-  private wait(id: string, from: From): NoReply {
-    const waiting = this.waiters.get(id);
-    if (waiting === undefined) this.waiters.set(id, [from]);
+  #wait(id: string, from: From): NoReply {
+    const waiting = this.#waiters.get(id);
+    if (waiting === undefined) this.#waiters.set(id, [from]);
     else waiting.push(from);
     return noReply();
   }
 
-  private turnOf(taskId: string): Turn {
-    if (this.turn === null || this.turn.taskId !== taskId) {
-      this.turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, tools: 0, span: agentTelemetry.invoke(this.name, taskId, this.model()) };
+  #turnOf(taskId: string): Turn {
+    if (this.#turn === null || this.#turn.taskId !== taskId) {
+      this.#turn = { taskId, controller: new AbortController(), live: { input: 0, output: 0, reported: false }, tools: 0, span: agentTelemetry.invoke(this.name, taskId, this.#model()) };
     }
-    return this.turn;
+    return this.#turn;
   }
 
   /** A result of a task of this process comes back as a message to this incarnation. */
-  private deliver(message: StepMessage | ToolResultMessage): void {
+  #deliver(message: StepMessage | ToolResultMessage): void {
     if (!this[REPLAYING]) this.sendAfter(0, message);
   }
 
-  private emit(taskId: string, body: AgentEventBody): void {
-    if (!this[REPLAYING]) this.agentHub?.emit(this.name, taskId, body);
+  #emit(taskId: string, body: AgentEventBody): void {
+    if (!this[REPLAYING]) this[AGENT_HUB]?.emit(this.name, taskId, body);
   }
 
-  private count(usage: TokenUsage, cost: number): void {
+  #count(usage: TokenUsage, cost: number): void {
     const counters = this.state.counters;
     counters.tokens = { input: counters.tokens.input + usage.input, output: counters.tokens.output + usage.output };
     counters.cost += cost;
   }
 
   /** What `usage` of this agent's model costs, by the module's `prices` (0 without a price). */
-  private costOf(usage: TokenUsage): number {
-    const model = this.model();
-    const price = this.hub().options.prices?.[typeof model === 'string' ? model : model.modelId];
+  #costOf(usage: TokenUsage): number {
+    const model = this.#model();
+    const price = this.#hub().options.prices?.[typeof model === 'string' ? model : model.modelId];
     return price === undefined ? 0 : (usage.input * price.input + usage.output * price.output) / 1_000_000;
   }
 
   /** @internal The journal so far (`runtime.journal`); `undefined` without `journal: true`. */
   [JOURNAL](): AgentJournal | undefined {
-    return this.journalEntries === null ? undefined : { agent: this.name, entries: jsonCopy(this.journalEntries) };
+    return this.#journalEntries === null ? undefined : { agent: this.name, entries: jsonCopy(this.#journalEntries) };
   }
 
   /** @internal An inbound message, recorded before its handler runs. */
   [RECORD](kind: 'call' | 'cast' | 'info', payload: unknown): void {
-    this.journalEntries?.push({ kind, payload: jsonCopy(payload) });
+    this.#journalEntries?.push({ kind, payload: jsonCopy(payload) });
   }
 
   /** The class's `@Agent` options, with this process's own (`agent` start option or child spec) over them. */
-  private metadata(): AgentMetadata {
+  #metadata(): AgentMetadata {
     const declared = (Reflect.getMetadata(AGENT_METADATA, this.constructor) as AgentMetadata | undefined) ?? {};
     const own = (this as unknown as { [AGENT_OVERRIDES]?: AgentOverrides })[AGENT_OVERRIDES];
     return own === undefined ? declared : { ...declared, ...own };
   }
 
-  private hub(): AgentHub {
-    if (this.agentHub === undefined) throw new GenServerError(`agent "${this.name}" was not built by Nest (list its class in a module's providers)`);
-    return this.agentHub;
+  #hub(): AgentHub {
+    if (this[AGENT_HUB] === undefined) throw new GenServerError(`agent "${this.name}" was not built by Nest (list its class in a module's providers)`);
+    return this[AGENT_HUB];
   }
 
-  private model(): LanguageModel {
-    const model = this.metadata().model ?? this.hub().options.model;
+  #model(): LanguageModel {
+    const model = this.#metadata().model ?? this.#hub().options.model;
     if (model === undefined) throw new GenServerError(`agent "${this.name}" has no model: set GenServerModule.forRoot({ agents: { model } }) or @Agent({ model })`);
     return model;
   }
 
-  private tools(): Map<string, AgentTool> {
-    if (this.toolCache === null) {
+  #tools(): Map<string, AgentTool> {
+    if (this.#toolCache === null) {
       // A replay runs no tool: the providers' classes tell which tools there are and which need approval.
-      const providers = (this.metadata().tools ?? []).map((cls) => (this[REPLAYING] ? (Object.create(cls.prototype) as object) : this.hub().provider(cls)));
-      this.toolCache = toolTable(this.name, [this, ...providers], this.mcp?.tools ?? []);
+      const providers = (this.#metadata().tools ?? []).map((cls) => (this[REPLAYING] ? (Object.create(cls.prototype) as object) : this.#hub().provider(cls)));
+      this.#toolCache = toolTable(this.name, [this, ...providers], this.#mcp?.tools ?? []);
     }
-    return this.toolCache;
+    return this.#toolCache;
   }
 }
 

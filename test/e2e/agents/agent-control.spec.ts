@@ -1,5 +1,6 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { Agent, AgentProcess, TaskCancelledError, type AgentEvent, type AgentState, type TaskReply } from 'nestjs-genserver';
+import { z } from 'zod';
+import { Agent, AgentProcess, GenServer, GenServerProcess, HandleCall, TaskCancelledError, Tool, type AgentEvent, type AgentState, type TaskReply } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
 import { lastUserText, startFakeModelServer, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
 
@@ -14,6 +15,26 @@ class Interrupting extends AgentProcess {}
 
 @Agent({ name: 'other' })
 class Other extends AgentProcess {}
+
+let toolSignal: AbortSignal | undefined;
+
+/** Its tool's name is one the agent machinery might use for itself: it must not matter. */
+@Agent({ name: 'waiter' })
+class Waiter extends AgentProcess {
+  @Tool({ description: 'Waits until cancelled', parameters: z.object({}) })
+  wait(_args: unknown, { abortSignal }: { abortSignal: AbortSignal }) {
+    toolSignal = abortSignal;
+    return new Promise((_resolve, reject) => abortSignal.addEventListener('abort', () => reject(abortSignal.reason)));
+  }
+}
+
+/** A plain process that asks an agent as it would ask any process. */
+@GenServer('asker')
+class Asker extends GenServerProcess {
+  @HandleCall('ask') ask(msg: { input: string }) {
+    return this.call<TaskReply>('queued', { type: 'task', input: msg.input }, { timeout: 10_000 });
+  }
+}
 
 describe('agents: turns, policies, cancel and rate limits', () => {
   let server: FakeModelServer;
@@ -124,5 +145,25 @@ describe('agents: turns, policies, cancel and rate limits', () => {
     const reply = await app.runtime.call<TaskReply>('queued', { type: 'task', input: 'a' }, { timeout: 10_000 });
     expect(reply.text).toBe('ok');
     expect(server.requests[1].at - server.requests[0].at).toBeGreaterThanOrEqual(280);
+  });
+
+  it('cancel aborts the running tool through its abortSignal (a tool may be named like anything)', async () => {
+    server.script((request) => (request.messages.at(-1)?.role === 'user' ? { toolCalls: [{ name: 'wait', args: {} }] } : { text: 'never' }));
+    app = await bootApp([Waiter], { agents: { model: model() } });
+    const task = app.runtime.call('waiter', { type: 'task', input: 'wait', id: 'w' }, { timeout: 10_000 }).catch((e: unknown) => e);
+    while (toolSignal === undefined) await sleep(5);
+    expect(app.runtime.status('waiter').agent).toMatchObject({ inFlightTools: 1 });
+    expect(await app.runtime.cancel('waiter')).toBe(true);
+    expect(toolSignal.aborted).toBe(true);
+    expect(await task).toBeInstanceOf(TaskCancelledError);
+    await sleep(20);
+    expect(app.runtime.status('waiter').agent).toMatchObject({ inFlightTools: 0, running: null });
+  });
+
+  it('a process asks an agent with this.call, as it would any process', async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}` }));
+    app = await bootApp([Queued, Asker], { agents: { model: model() } });
+    const reply = await app.runtime.call<TaskReply>('asker', { type: 'ask', input: 'from a process' }, { timeout: 10_000 });
+    expect(reply.text).toBe('re: from a process');
   });
 });
