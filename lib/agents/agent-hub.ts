@@ -6,6 +6,7 @@ import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { AgentEvent, AgentEventBody, AgentModuleOptions } from './agent-options.interface.js';
 import { DEFAULT_MAX_RETRY_AFTER_MS, ModelGateway } from './model-gateway.js';
+import { checkAgentModuleOptions } from './agent-option-checks.js';
 
 /** Tasks whose events are kept for late subscribers and `Last-Event-ID` resumes. */
 const KEPT_TASKS = 1000;
@@ -24,14 +25,14 @@ interface TaskEvents {
 export class AgentHub {
   private readonly gateways = new Map<string, ModelGateway>();
   private readonly tasks = new Map<string, TaskEvents>();
+  /** The module's `agents` options, checked at boot. */
+  readonly options: AgentModuleOptions;
 
   constructor(
-    @Inject(GENSERVER_OPTIONS) private readonly moduleOptions: GenServerModuleOptions,
+    @Inject(GENSERVER_OPTIONS) moduleOptions: GenServerModuleOptions,
     private readonly moduleRef: ModuleRef,
-  ) {}
-
-  get options(): AgentModuleOptions {
-    return this.moduleOptions.agents ?? {};
+  ) {
+    this.options = checkAgentModuleOptions(moduleOptions.agents);
   }
 
   /** The gateway of the model's provider (one per provider name, shared by every agent). */
@@ -69,9 +70,20 @@ export class AgentHub {
         subscriber.complete();
         return undefined;
       }
-      const subscription = task.live.subscribe(subscriber);
+      const subscription = task.live.subscribe({
+        next: (event) => {
+          if (event.seq > afterSeq) subscriber.next(event);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
       return () => subscription.unsubscribe();
     });
+  }
+
+  /** The number of the last event of a task so far (0: none). */
+  lastSeq(agent: string, taskId: string): number {
+    return this.tasks.get(`${agent}\u0000${taskId}`)?.events.length ?? 0;
   }
 
   private task(agent: string, taskId: string): TaskEvents {

@@ -5,6 +5,7 @@ import { HandleCall } from '../decorators/handle-call.decorator.js';
 import { HandleInfo } from '../decorators/handle-info.decorator.js';
 import { AgentBusyError } from '../errors/agent-busy.error.js';
 import { describeCause } from '../errors/describe-value.js';
+import { describeNonPlainDataDeep } from '../runtime/plain-data.js';
 import { GenServerError } from '../errors/genserver.error.js';
 import { InvalidPayloadError } from '../errors/invalid-payload.error.js';
 import { TaskCancelledError } from '../errors/task-cancelled.error.js';
@@ -150,15 +151,17 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   /** A task: replies with the turn's final answer (see `TaskReply`). */
   @HandleCall('task')
   agentTask(message: AgentTask, from: From): TaskReply | NoReply {
-    if (message === null || typeof message !== 'object' || typeof message.input !== 'string') {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task without a string input (send { type: \'task\', input: string, id?: string })'));
+    const read = readFields(message, ['input', 'id']);
+    const refused = typeof read === 'string' ? read
+      : typeof read.input !== 'string' ? "a task without a string input (send { type: 'task', input: string, id?: string })"
+      : read.id !== undefined && (typeof read.id !== 'string' || read.id === '') ? 'a task id that is not a non-empty string'
+      : undefined;
+    if (refused !== undefined) {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', refused));
       return noReply();
     }
-    if (message.id !== undefined && (typeof message.id !== 'string' || message.id === '')) {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', 'a task id that is not a non-empty string'));
-      return noReply();
-    }
-    const id = message.id ?? `task-${++this.state.nextTask}`;
+    const { input } = read as { input: string; id?: string };
+    const id = (read as { id?: string }).id ?? `task-${++this.state.nextTask}`;
     const done = this.state.finished.find((reply) => reply.id === id);
     // Callers get copies: a reply is passed by reference in process, and this one is state.
     if (done !== undefined) return jsonCopy(done);
@@ -172,11 +175,11 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       }
       if (busy === 'interrupt') this.#endRunning(new TaskCancelledError(this.name, running.id, `interrupted by task ${id}`));
       else {
-        this.state.queue.push({ id, input: message.input });
+        this.state.queue.push({ id, input });
         return this.#wait(id, from);
       }
     }
-    this.#start({ id, input: message.input });
+    this.#start({ id, input });
     return this.#wait(id, from);
   }
 
@@ -187,10 +190,19 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     return { queued: queue.length, inFlightTools: this.#turn?.tools ?? 0, tokens: { ...counters.tokens }, cost: counters.cost, toolCalls: counters.toolCalls, errors: counters.errors, running: running?.id ?? null };
   }
 
-  /** `{ type: 'cancel', taskId? }`: cancels that task (queued or running), or the running one; true if it did. */
+  /**
+   * `{ type: 'cancel', taskId? }`: cancels that task (queued or running), or without `taskId` the
+   * running one; true if it did. A `taskId` that is not a string names no task: nothing is cancelled.
+   */
   @HandleCall('cancel')
-  agentCancel(message: { type: 'cancel'; taskId?: string }): boolean {
-    const taskId = message?.taskId ?? this.state.running?.id;
+  agentCancel(message: { type: 'cancel'; taskId?: string }, from: From): boolean | NoReply {
+    const read = readFields(message, ['taskId']);
+    if (typeof read === 'string') {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'cancel', read));
+      return noReply();
+    }
+    if (read.taskId !== undefined && typeof read.taskId !== 'string') return false;
+    const taskId = (read.taskId as string | undefined) ?? this.state.running?.id;
     if (taskId === undefined) return false;
     const error = new TaskCancelledError(this.name, taskId);
     if (this.state.running?.id === taskId) {
@@ -207,8 +219,9 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   /** `{ type: 'approve', approvalId }`: runs the parked tool call; `{ ok: false }` if it was answered already (or never asked). */
   @HandleCall('approve')
-  agentApprove(message: { type: 'approve'; approvalId: string }): { ok: boolean } {
-    const parked = this.#takeApproval(message);
+  agentApprove(message: { type: 'approve'; approvalId: string }, from: From): { ok: boolean } | NoReply {
+    const parked = this.#takeApproval(message, from);
+    if (parked === null) return noReply();
     if (parked === undefined) return { ok: false };
     const tool = this.#tools().get(parked.call.name);
     if (tool === undefined) this.#deliver({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, error: `no tool named "${parked.call.name}"` });
@@ -218,8 +231,9 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   /** `{ type: 'deny', approvalId }`: the parked tool call does not run; the model is sent `{ denied: true }`. */
   @HandleCall('deny')
-  agentDeny(message: { type: 'deny'; approvalId: string }): { ok: boolean } {
-    const parked = this.#takeApproval(message);
+  agentDeny(message: { type: 'deny'; approvalId: string }, from: From): { ok: boolean } | NoReply {
+    const parked = this.#takeApproval(message, from);
+    if (parked === null) return noReply();
     if (parked === undefined) return { ok: false };
     this.agentToolResult({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, result: { denied: true }, denied: true });
     return { ok: true };
@@ -273,7 +287,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const counters = this.state.counters;
     if (message.denied !== true) counters.toolCalls++;
     if (message.error !== undefined) counters.errors++;
-    const result = message.error !== undefined ? { error: message.error } : (message.result ?? null);
+    const result = jsonCopy(message.error !== undefined ? { error: message.error } : (message.result ?? null));
     running.toolCalls.push({ id: message.toolCallId, name: pending.name, args: pending.args, result: jsonCopy(result) });
     this.state.conversation.push({
       role: 'tool',
@@ -381,7 +395,11 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       (result) => {
         turn.tools--;
         agentTelemetry.toolEnded(span, tool.name);
-        if (!turn.controller.signal.aborted) this.#deliver({ type: 'tool_result', taskId, toolCallId, result: result === undefined ? null : result });
+        if (turn.controller.signal.aborted) return;
+        // The model and the state get JSON: a class instance or a Date as its JSON form; what JSON
+        // cannot carry (a function, a cycle, a BigInt) is the tool's error.
+        const json = toolJson(tool.name, result);
+        this.#deliver(typeof json === 'string' ? { type: 'tool_result', taskId, toolCallId, error: json } : { type: 'tool_result', taskId, toolCallId, result: json.value });
       },
       (error: unknown) => {
         turn.tools--;
@@ -436,9 +454,14 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   // ---- helpers ----
 
   /** The parked call an approval answers, taken out so that a second answer finds nothing. */
-  #takeApproval(message: { approvalId?: unknown }): { taskId: string; call: RunningTask['approvals'][string] } | undefined {
+  #takeApproval(message: { approvalId?: unknown }, from: From): { taskId: string; call: RunningTask['approvals'][string] } | undefined | null {
+    const read = readFields(message, ['approvalId']);
+    if (typeof read === 'string') {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'approval', read));
+      return null;
+    }
     const running = this.state.running;
-    const approvalId = message?.approvalId;
+    const approvalId = read.approvalId;
     if (running === null || typeof approvalId !== 'string') return undefined;
     const call = running.approvals[approvalId];
     if (call === undefined) return undefined;
@@ -489,7 +512,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   /** @internal An inbound message, recorded before its handler runs. */
   [RECORD](kind: 'call' | 'cast' | 'info', payload: unknown): void {
-    this.#journalEntries?.push({ kind, payload: jsonCopy(payload) });
+    this.#journalEntries?.push({ kind, payload: journalCopy(payload) });
   }
 
   /** The class's `@Agent` options, with this process's own (`agent` start option or child spec) over them. */
@@ -522,6 +545,66 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
 function freshState(): AgentState {
   return { conversation: [], queue: [], running: null, finished: [], counters: { tokens: { input: 0, output: 0 }, cost: 0, toolCalls: 0, errors: 0 }, nextTask: 0 };
+}
+
+/**
+ * The fields of a message, each read once; a message that is not an object, or a field whose read
+ * throws (a getter, a Proxy trap), gives why as a string instead.
+ */
+function readFields(message: unknown, keys: readonly string[]): Record<string, unknown> | string {
+  if (message === null || typeof message !== 'object') return `a message that is not an object (${describeCause(message)})`;
+  const read: Record<string, unknown> = {};
+  for (const key of keys) {
+    try {
+      read[key] = (message as Record<string, unknown>)[key];
+    } catch (error) {
+      return `a value that cannot be read at ${key} (${describeCause(error)})`;
+    }
+  }
+  return read;
+}
+
+/**
+ * A tool's result as JSON data, or why it has none: JSON's own rules (`toJSON`, a class instance's
+ * fields, a Date's ISO text), but a function, a symbol, a BigInt or a cycle is refused.
+ */
+function toolJson(tool: string, result: unknown): { value: unknown } | string {
+  if (result === undefined) return { value: null };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(result, (_key, value: unknown) => {
+      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') throw new TypeError(`a ${typeof value}`);
+      return value;
+    });
+  } catch (error) {
+    return `tool "${tool}" returned a value that is not JSON data (${describeNonPlainDataDeep(result) ?? describeCause(error)})`;
+  }
+  return { value: text === undefined ? null : JSON.parse(text) };
+}
+
+/**
+ * What the journal keeps of a message: its JSON copy; a cycle or a BigInt (which the handler may
+ * not even read) is written as a marker, a value that cannot be read as its description. Never throws.
+ */
+function journalCopy(payload: unknown): unknown {
+  try {
+    return jsonCopy(payload);
+  } catch {
+    const seen = new WeakSet<object>();
+    try {
+      const text = JSON.stringify(payload, (_key, value: unknown) => {
+        if (typeof value === 'bigint') return `${value}n`;
+        if (value !== null && typeof value === 'object') {
+          if (seen.has(value)) return '[cycle]';
+          seen.add(value);
+        }
+        return value;
+      });
+      return text === undefined ? null : JSON.parse(text);
+    } catch (error) {
+      return { unreadable: describeCause(error) };
+    }
+  }
 }
 
 /** A deep copy through JSON: what a journal holds is JSON data, whatever the message held. */

@@ -4,6 +4,10 @@ import { Logger } from '@nestjs/common';
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 /** A 429 without a usable `Retry-After` waits this long (ms). */
 const DEFAULT_BACKOFF_MS = 1000;
+/** Shortest wait after a 429, whatever `Retry-After` says: `0` must not become a tight loop. */
+export const MIN_BACKOFF_MS = 100;
+/** 429s in a row one model step takes before it fails (the provider is not coming back). */
+export const MAX_THROTTLED_ATTEMPTS = 10;
 
 /**
  * The door to one model provider, shared by every agent of the app: after a 429 no request to that
@@ -29,7 +33,7 @@ export class ModelGateway {
 
   /** A 429 arrived: blocks the provider for its `Retry-After` (seconds or an HTTP date), capped. */
   throttled(retryAfter: string | undefined): number {
-    const waitMs = Math.min(retryAfterMs(retryAfter) ?? DEFAULT_BACKOFF_MS, this.maxRetryAfterMs);
+    const waitMs = Math.max(MIN_BACKOFF_MS, Math.min(retryAfterMs(retryAfter) ?? DEFAULT_BACKOFF_MS, this.maxRetryAfterMs));
     this.blockedUntil = Math.max(this.blockedUntil, Date.now() + waitMs);
     Logger.warn(`model provider "${this.provider}" answered 429: no request before ${waitMs} ms`, 'GenServerAgents');
     return waitMs;

@@ -1,5 +1,5 @@
 import type { FlexibleSchema, LanguageModel, ModelMessage } from 'ai';
-import type { ModelGateway } from './model-gateway.js';
+import { MAX_THROTTLED_ATTEMPTS, type ModelGateway } from './model-gateway.js';
 
 /** A tool as the model is told of it (its execution stays with the agent). */
 export interface ToolSpec {
@@ -41,7 +41,7 @@ export interface StepRequest {
 export async function runModelStep(request: StepRequest): Promise<StepOutcome> {
   const { streamText, tool, APICallError } = await import('ai');
   const tools = Object.fromEntries(Object.entries(request.tools).map(([name, spec]) => [name, tool({ description: spec.description, inputSchema: spec.parameters })]));
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     await request.gateway.admit(request.signal);
     let text = '';
     const toolCalls: { toolCallId: string; toolName: string; input: unknown; invalid?: string }[] = [];
@@ -76,7 +76,7 @@ export async function runModelStep(request: StepRequest): Promise<StepOutcome> {
     }
     if (request.signal.aborted) throw request.signal.reason;
     if (failure !== undefined) {
-      if (APICallError.isInstance(failure) && failure.statusCode === 429) {
+      if (APICallError.isInstance(failure) && failure.statusCode === 429 && attempt < MAX_THROTTLED_ATTEMPTS) {
         request.gateway.throttled(failure.responseHeaders?.['retry-after']);
         continue;
       }

@@ -7,7 +7,7 @@ import { PROCESS_BINDING, type ProcessBinding } from '../process/gen-server-proc
 import { messageTypeOf } from '../process/envelope.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import { TimerRef } from '../process/timer-ref.js';
-import { REPLAYING, type AgentJournal, type AgentProcess, type AgentState } from './agent-process.js';
+import { REPLAYING, type AgentJournal, type AgentProcess, type AgentState, type JournalEntry } from './agent-process.js';
 
 /**
  * Rebuilds the state an agent's journal leads to (`runtime.journal(name)`), with no network call
@@ -18,18 +18,27 @@ import { REPLAYING, type AgentJournal, type AgentProcess, type AgentState } from
  */
 export async function replayAgent<S extends object = Record<never, never>>(cls: Type<AgentProcess<S>>, journal: AgentJournal): Promise<AgentState & S> {
   if (typeof cls !== 'function') throw new InvalidOptionError('replayAgent class', cls, 'an @Agent class');
-  const entries = journal?.entries;
-  if (!Array.isArray(entries) || entries[0]?.kind !== 'init') throw new InvalidOptionError('replayAgent journal', journal, "a journal from runtime.journal(name) (its first entry is { kind: 'init' })");
+  let entries: unknown;
+  let agentName: unknown;
+  try {
+    entries = journal?.entries;
+    agentName = journal?.agent;
+  } catch (error) {
+    throw new InvalidOptionError('replayAgent journal', error, 'readable (reading it threw)');
+  }
+  if (!Array.isArray(entries) || (entries[0] as JournalEntry | undefined)?.kind !== 'init') throw new InvalidOptionError('replayAgent journal', journal, "a journal from runtime.journal(name) (its first entry is { kind: 'init' })");
+  const initState = (entries[0] as { state?: unknown }).state;
+  if (initState !== null && initState !== undefined && (typeof initState !== 'object' || Array.isArray(initState))) throw new InvalidOptionError('replayAgent journal entries[0].state', initState, "an agent's state (an object) or null");
   const agent = new (cls as unknown as new () => AgentProcess<S>)();
   agent[REPLAYING] = true;
-  agent[PROCESS_BINDING] = replayBinding(typeof journal.agent === 'string' ? journal.agent : cls.name);
-  const first = entries[0] as { state: unknown };
-  await agent.init(undefined, (first.state ?? undefined) as (AgentState & S) | undefined);
+  agent[PROCESS_BINDING] = replayBinding(typeof agentName === 'string' ? agentName : cls.name);
+  await agent.init(undefined, (copyAt(initState, 'entries[0].state') ?? undefined) as (AgentState & S) | undefined);
   const handlers = handlersOf(cls);
   let ref = 0;
-  for (const [at, entry] of entries.slice(1).entries()) {
+  for (const [at, entry] of (entries.slice(1) as JournalEntry[]).entries()) {
+    if (entry === null || typeof entry !== 'object') throw new InvalidOptionError(`replayAgent journal entries[${at + 1}]`, entry, '{ kind, payload }');
     if (entry.kind !== 'call' && entry.kind !== 'cast' && entry.kind !== 'info') throw new InvalidOptionError(`replayAgent journal entries[${at + 1}].kind`, entry.kind, "'call', 'cast' or 'info'");
-    const payload = copy(entry.payload);
+    const payload = copyAt(entry.payload, `entries[${at + 1}].payload`);
     const method = handlers.find(entry.kind, messageTypeOf(payload));
     if (method === undefined) continue; // unhandled live too: dead-lettered or refused, the state untouched
     await method.call(agent, payload, entry.kind === 'call' ? new From(++ref, null) : undefined);
@@ -58,4 +67,13 @@ function replayBinding(name: string): ProcessBinding {
 
 function copy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** A journal's value as JSON data, or `InvalidOptionError` naming where it is not (a cycle, a BigInt). */
+function copyAt<T>(value: T, path: string): T {
+  try {
+    return copy(value);
+  } catch (error) {
+    throw new InvalidOptionError(`replayAgent journal ${path}`, error, 'JSON data');
+  }
 }

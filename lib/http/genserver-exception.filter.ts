@@ -1,5 +1,6 @@
 import { Catch, HttpStatus, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { AgentBusyError } from '../errors/agent-busy.error.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
 import { CallTimeoutError } from '../errors/call-timeout.error.js';
 import { GenServerError } from '../errors/genserver.error.js';
@@ -10,6 +11,7 @@ import { NoSuchNodeError } from '../errors/no-such-node.error.js';
 import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { ProcessCrashedError } from '../errors/process-crashed.error.js';
 import { ProcessStoppedError } from '../errors/process-stopped.error.js';
+import { TaskCancelledError } from '../errors/task-cancelled.error.js';
 import { UnhandledMessageError } from '../errors/unhandled-message.error.js';
 
 /** The JSON body of an error the filter answers. */
@@ -34,6 +36,8 @@ const STATUSES: readonly [abstract new (...args: never[]) => GenServerError, Htt
   [MaxChildrenError, HttpStatus.SERVICE_UNAVAILABLE],
   [NoSuchNodeError, HttpStatus.SERVICE_UNAVAILABLE],
   [CallTimeoutError, HttpStatus.GATEWAY_TIMEOUT],
+  [AgentBusyError, HttpStatus.CONFLICT],
+  [TaskCancelledError, HttpStatus.CONFLICT],
 ];
 
 /** The HTTP status a runtime error maps to (500 for one the table does not name). */

@@ -223,16 +223,29 @@ export class GenServerRuntime {
    */
   stream(name: string, task: AgentTask | string, options?: { afterSeq?: number }): Observable<AgentEvent> {
     checkProcessName(name);
-    const given: AgentTask = typeof task === 'string' ? { type: 'task', input: task } : task;
+    const given = streamTask(task);
     const afterSeq = options?.afterSeq ?? 0;
     if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new InvalidOptionError('stream options.afterSeq', afterSeq, 'a whole number ≥ 0');
     const hub = this.agentHub();
     return new Observable<AgentEvent>((subscriber) => {
       const id = given.id ?? randomUUID();
-      const subscription = hub.events(name, id, afterSeq).subscribe(subscriber);
-      // A task refused before it began (no such agent, busy) ends its stream with that error.
+      // Events are kept by the node that runs the agent: another node's stream would never see them.
+      if (this.kernel.cluster !== null && this.kernel.lookup(name) === undefined) {
+        const node = this.kernel.cluster.whereis(name)?.node;
+        subscriber.next({ seq: 1, taskId: id, type: 'error', error: { name: 'GenServerError', message: `agent "${name}" does not run on this node${node === undefined ? '' : ` (it runs on "${node}")`}: stream it from the node that runs it` } });
+        subscriber.complete();
+        return undefined;
+      }
+      // A plain observer, not `subscriber` itself: RxJS would adopt it, and ending this inner
+      // subscription (below) would then close the stream before its refusal is told.
+      const subscription = hub.events(name, id, afterSeq).subscribe({ next: (event) => subscriber.next(event), error: (error: unknown) => subscriber.error(error), complete: () => subscriber.complete() });
+      // A task refused before it began (no such agent, busy, not a task) ends this stream with that
+      // error; it is not recorded under the id, which a later task may still take.
       this.call(name, { type: 'task', input: given.input, id }, { timeout: Infinity }).catch((error: unknown) => {
-        hub.emit(name, id, { type: 'error', error: { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) } });
+        if (subscriber.closed || hub.lastSeq(name, id) > 0) return;
+        subscription.unsubscribe();
+        subscriber.next({ seq: 1, taskId: id, type: 'error', error: { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) } });
+        subscriber.complete();
       });
       return () => subscription.unsubscribe();
     });
@@ -266,5 +279,18 @@ export class GenServerRuntime {
   private agentHub(): AgentHub {
     if (this.agents === undefined) throw new InvalidOptionError('runtime.stream', undefined, 'a runtime built by GenServerModule (agents need its AgentHub)');
     return this.agents;
+  }
+}
+
+/** A task as `stream` takes it: its input text, or `{ type: 'task', input, id? }` read once. */
+function streamTask(task: unknown): { input: unknown; id: string | undefined } {
+  // A bad input or id is the agent's to refuse (an `error` event with its InvalidPayloadError).
+  if (typeof task === 'string') return { input: task, id: undefined };
+  if (task === null || typeof task !== 'object') throw new InvalidOptionError('stream task', task, "a string or { type: 'task', input: string, id?: string }");
+  try {
+    const { input, id } = task as { input?: unknown; id?: string };
+    return { input, id };
+  } catch (error) {
+    throw new InvalidOptionError('stream task', error, 'readable (reading it threw)');
   }
 }

@@ -2,6 +2,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { z } from 'zod';
 import { Agent, AgentProcess, GenServer, GenServerProcess, HandleCall, TaskCancelledError, Tool, type AgentEvent, type AgentState, type TaskReply } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
+import { lastArrayOf } from '../../support/collect.js';
 import { lastUserText, startFakeModelServer, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
 
 // #13: a turn never holds the mailbox: the agent answers status and cancel meanwhile, queues or
@@ -15,6 +16,9 @@ class Interrupting extends AgentProcess {}
 
 @Agent({ name: 'other' })
 class Other extends AgentProcess {}
+
+@Agent({ name: 'refusing', busy: 'reject' })
+class Refusing extends AgentProcess {}
 
 let toolSignal: AbortSignal | undefined;
 
@@ -165,5 +169,18 @@ describe('agents: turns, policies, cancel and rate limits', () => {
     app = await bootApp([Queued, Asker], { agents: { model: model() } });
     const reply = await app.runtime.call<TaskReply>('asker', { type: 'ask', input: 'from a process' }, { timeout: 10_000 });
     expect(reply.text).toBe('re: from a process');
+  });
+
+  it('a streamed task refused as busy does not spoil its id: the same id streams its events once accepted', async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}`, delayMs: lastUserText(request) === 'first' ? 30 : 0 }));
+    app = await bootApp([Refusing], { agents: { model: model() } });
+    const first = app.runtime.call('refusing', { type: 'task', input: 'first', id: 'f' }, { timeout: 10_000 });
+    await sleep(20);
+    const refused = await lastArrayOf(app.runtime.stream('refusing', { type: 'task', input: 'second', id: 'again' }));
+    expect(refused).toEqual([expect.objectContaining({ seq: 1, type: 'error', error: expect.objectContaining({ name: 'AgentBusyError' }) })]);
+    await first;
+    const accepted = await lastArrayOf(app.runtime.stream('refusing', { type: 'task', input: 'second', id: 'again' }));
+    expect(accepted.at(-1)).toMatchObject({ type: 'done', text: 're: second' });
+    expect(accepted.map((e) => e.seq)).toEqual(accepted.map((_, i) => i + 1));
   });
 });
