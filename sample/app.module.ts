@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { fileURLToPath } from 'node:url';
 import { GenServerModule, topology, type GenServerModuleOptions } from 'nestjs-genserver';
+import { AgentModel } from './agent-model.provider.js';
+import { AgentModelModule } from './agent-model.module.js';
+import { AgentsController } from './agents.controller.js';
 import { AppController } from './app.controller.js';
 import { Clock } from './clock.service.js';
 import { ClusterController } from './cluster.controller.js';
@@ -9,6 +12,7 @@ import { NodeName } from './node-name.service.js';
 import { RateLimiter } from './rate-limiter.genserver.js';
 import { SessionAgent } from './session-agent.genserver.js';
 import { SessionsController } from './sessions.controller.js';
+import { SupportAgent } from './support-agent.agent.js';
 import { TtlCache } from './ttl-cache.genserver.js';
 import { WorkerAgent } from './worker-agent.genserver.js';
 
@@ -30,12 +34,16 @@ function genserverConfig(): { genserver: GenServerModuleOptions } {
   imports: [
     ConfigModule.forRoot({ load: [genserverConfig] }),
     GenServerModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => config.getOrThrow<GenServerModuleOptions>('genserver'),
+      imports: [ConfigModule, AgentModelModule],
+      inject: [ConfigService, AgentModel],
+      // YAML cannot hold a model object: the agents' model joins the options here.
+      useFactory: (config: ConfigService, agentModel: AgentModel): GenServerModuleOptions => ({
+        ...config.getOrThrow<GenServerModuleOptions>('genserver'),
+        agents: { model: agentModel.model },
+      }),
     }),
   ],
-  providers: [Clock, NodeName, RateLimiter, TtlCache, WorkerAgent, SessionAgent],
-  controllers: [AppController, SessionsController, ClusterController],
+  providers: [Clock, NodeName, RateLimiter, TtlCache, WorkerAgent, SessionAgent, SupportAgent],
+  controllers: [AppController, SessionsController, ClusterController, AgentsController],
 })
 export class AppModule {}

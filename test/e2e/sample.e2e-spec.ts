@@ -57,9 +57,9 @@ describe('sample app over HTTP', () => {
     await request(app.getHttpServer()).post('/work').send({ text: 'more' }).expect(200, { error: 'rate limited', remaining: 0 });
   });
 
-  it('GET /processes shows the three processes, and runtime errors map to HTTP statuses', async () => {
+  it('GET /processes shows the three services and the support agent, and runtime errors map to HTTP statuses', async () => {
     const processes = await request(app.getHttpServer()).get('/processes').expect(200);
-    expect(processes.body.map((p: { name: string }) => p.name)).toEqual(['rate_limiter', 'cache', 'worker']);
+    expect(processes.body.map((p: { name: string }) => p.name)).toEqual(['rate_limiter', 'cache', 'worker', 'support']);
     expect(processes.body.every((p: { status: string }) => p.status === 'running')).toBe(true);
     await app.get(GenServerRuntime).stop('cache');
     const missing = await request(app.getHttpServer()).get('/cache/x').expect(404);
@@ -79,7 +79,8 @@ describe('sample app over HTTP', () => {
     await http().post('/sessions/ann/messages').send({ text: 'again' }).expect(200, { reply: 'session ann heard "again"', turns: 2 });
     await http().post('/sessions/bob/messages').send({ text: 'still here' }).expect(200, { reply: 'session bob heard "still here"', turns: 2 });
     const tree = await http().get('/tree').expect(200);
-    expect(tree.body.children.map((c: { name: string }) => c.name)).toEqual(['services', 'sessions']);
+    // The support agent is named but not in the YAML: it starts at boot under the root, after the topology's children.
+    expect(tree.body.children.map((c: { name: string }) => c.name)).toEqual(['services', 'sessions', 'support']);
     expect(tree.body.children[1]).toMatchObject({ kind: 'dynamic_supervisor', children: [{ name: 'session:ann', restarts: 1 }, { name: 'session:bob', restarts: 0 }] });
     await http().delete('/sessions/ann').expect(204);
     await http().post('/sessions/ann/messages').send({ text: 'gone?' }).expect(404);
