@@ -1,7 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, MisdirectedException, NotFoundException, Param, Post, Query, Sse, UseFilters, type MessageEvent } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import { GenServerExceptionFilter, GenServerRuntime, NoSuchProcessError, type AgentStatus, type TaskReply } from 'nestjs-genserver';
-import { AgentErrorFilter } from './agent-error.filter.js';
 
 /** A task may take a model several steps and tools; the app's default call timeout (2 s) is for quick calls. */
 const TASK_TIMEOUT_MS = 120_000;
@@ -11,7 +10,7 @@ const TASK_TIMEOUT_MS = 120_000;
  * idempotent: sending it again, by POST or by the event stream, waits for or returns the same task.
  */
 @Controller('agents/:id')
-@UseFilters(GenServerExceptionFilter, AgentErrorFilter)
+@UseFilters(GenServerExceptionFilter)
 export class AgentsController {
   constructor(private readonly runtime: GenServerRuntime) {}
 
