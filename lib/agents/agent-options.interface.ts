@@ -78,6 +78,8 @@ export interface AgentTask {
   readonly input: string;
   /** Idempotency key; default: generated. */
   readonly id?: string;
+  /** Where it waits if a turn runs: higher runs sooner, FIFO within one priority (default 0). */
+  readonly priority?: number;
 }
 
 /** Tokens used. */

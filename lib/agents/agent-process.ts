@@ -38,13 +38,16 @@ export interface RunningTask {
   pending: Record<string, { readonly name: string; readonly args: unknown }>;
   /** Tool calls parked until an `approve` or `deny`, by approval id. */
   approvals: Record<string, { readonly toolCallId: string; readonly name: string; readonly args: unknown }>;
+  /** `context` that arrived while tool calls were open: it joins the conversation after their results. */
+  context?: string[];
 }
 
 /** An agent's state: JSON data, checkpointed like any process's. */
 export interface AgentState {
   /** Every task's user message, model step and tool result, in order: what the model is sent. */
   conversation: ModelMessage[];
-  queue: { readonly id: string; readonly input: string }[];
+  /** Waiting tasks, highest `priority` first, FIFO within one priority. */
+  queue: { readonly id: string; readonly input: string; priority: number }[];
   running: RunningTask | null;
   /** The last finished tasks' replies, oldest first. */
   finished: TaskReply[];
@@ -151,16 +154,17 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   /** A task: replies with the turn's final answer (see `TaskReply`). */
   @HandleCall('task')
   agentTask(message: AgentTask, from: From): TaskReply | NoReply {
-    const read = readFields(message, ['input', 'id']);
+    const read = readFields(message, ['input', 'id', 'priority']);
     const refused = typeof read === 'string' ? read
       : typeof read.input !== 'string' ? "a task without a string input (send { type: 'task', input: string, id?: string })"
       : read.id !== undefined && (typeof read.id !== 'string' || read.id === '') ? 'a task id that is not a non-empty string'
+      : read.priority !== undefined && !isPriority(read.priority) ? 'a task priority that is not a finite number'
       : undefined;
     if (refused !== undefined) {
       this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', refused));
       return noReply();
     }
-    const { input } = read as { input: string; id?: string };
+    const { input, priority } = read as { input: string; id?: string; priority?: number };
     const id = (read as { id?: string }).id ?? `task-${++this.state.nextTask}`;
     const done = this.state.finished.find((reply) => reply.id === id);
     // Callers get copies: a reply is passed by reference in process, and this one is state.
@@ -175,7 +179,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       }
       if (busy === 'interrupt') this.#endRunning(new TaskCancelledError(this.name, running.id, `interrupted by task ${id}`));
       else {
-        this.state.queue.push({ id, input });
+        this.#enqueue({ id, input, priority: priority ?? 0 });
         return this.#wait(id, from);
       }
     }
@@ -215,6 +219,42 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     this.state.queue.splice(at, 1);
     this.#failWaiters(taskId, error);
     return true;
+  }
+
+  /**
+   * `{ type: 'priority', taskId, priority }`: moves a queued task by its priority (higher runs
+   * sooner; FIFO within one priority); `{ ok: false }` if the task is not queued.
+   */
+  @HandleCall('priority')
+  agentPriority(message: { type: 'priority'; taskId: string; priority: number }, from: From): { ok: boolean } | NoReply {
+    const read = readFields(message, ['taskId', 'priority']);
+    if (typeof read === 'string' || !isPriority(read.priority)) {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'priority', typeof read === 'string' ? read : 'a priority that is not a finite number'));
+      return noReply();
+    }
+    const at = this.state.queue.findIndex((task) => task.id === read.taskId);
+    if (at < 0) return { ok: false };
+    const [task] = this.state.queue.splice(at, 1);
+    this.#enqueue({ ...task, priority: read.priority });
+    return { ok: true };
+  }
+
+  /**
+   * `{ type: 'context', text }`: adds to the agent's working context: a system message in the
+   * conversation, which every later model step (of the running task too) is sent.
+   */
+  @HandleCall('context')
+  agentContext(message: { type: 'context'; text: string }, from: From): { ok: true } | NoReply {
+    const read = readFields(message, ['text']);
+    if (typeof read === 'string' || typeof read.text !== 'string' || read.text === '') {
+      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'context', typeof read === 'string' ? read : 'a context without a non-empty text'));
+      return noReply();
+    }
+    // Between a step's tool calls and their results nothing may stand: it waits for the results.
+    const running = this.state.running;
+    if (running !== null && Object.keys(running.pending).length > 0) (running.context ??= []).push(read.text);
+    else this.state.conversation.push({ role: 'system', content: read.text });
+    return { ok: true };
   }
 
   /** `{ type: 'approve', approvalId }`: runs the parked tool call; `{ ok: false }` if it was answered already (or never asked). */
@@ -295,6 +335,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     } as ModelMessage);
     this.#emit(running.id, { type: 'tool-result', toolCallId: message.toolCallId, toolName: pending.name, result });
     if (Object.keys(running.pending).length === 0) {
+      this.#flushContext(running);
       running.step++;
       this.#step(running);
     }
@@ -326,6 +367,20 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const running: RunningTask = { id: task.id, input: task.input, step: 0, usage: { input: 0, output: 0 }, text: '', toolCalls: [], pending: {}, approvals: {} };
     this.state.running = running;
     this.#step(running);
+  }
+
+  /** The `context` that waited for the step's tool results joins the conversation. */
+  #flushContext(running: RunningTask): void {
+    for (const text of running.context ?? []) this.state.conversation.push({ role: 'system', content: text });
+    delete running.context;
+  }
+
+  /** Into the queue behind every task of the same or a higher priority. */
+  #enqueue(task: { id: string; input: string; priority: number }): void {
+    const queue = this.state.queue;
+    let at = queue.length;
+    while (at > 0 && (queue[at - 1].priority ?? 0) < task.priority) at--;
+    queue.splice(at, 0, task);
   }
 
   /** The next queued task, if any, starts. */
@@ -439,6 +494,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     for (const [toolCallId, call] of Object.entries(running.pending)) {
       this.state.conversation.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName: call.name, output: { type: 'json', value: { cancelled: true } } }] } as ModelMessage);
     }
+    this.#flushContext(running);
     this.state.running = null;
     this.#turn = null;
     this.#failWaiters(running.id, error, body);
@@ -545,6 +601,10 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
 function freshState(): AgentState {
   return { conversation: [], queue: [], running: null, finished: [], counters: { tokens: { input: 0, output: 0 }, cost: 0, toolCalls: 0, errors: 0 }, nextTask: 0 };
+}
+
+function isPriority(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 /**

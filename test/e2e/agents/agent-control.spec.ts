@@ -183,4 +183,33 @@ describe('agents: turns, policies, cancel and rate limits', () => {
     expect(accepted.at(-1)).toMatchObject({ type: 'done', text: 're: second' });
     expect(accepted.map((e) => e.seq)).toEqual(accepted.map((_, i) => i + 1));
   });
+
+  it('priority: a queued task with a higher priority runs sooner, and a priority message moves one', async () => {
+    server.script((request) => ({ text: `re: ${lastUserText(request)}`, delayMs: lastUserText(request) === 'first' ? 50 : 0 }));
+    app = await bootApp([Queued], { agents: { model: model() } });
+    const call = (input: string, priority?: number) => app.runtime.call<TaskReply>('queued', { type: 'task', input, id: input, ...(priority === undefined ? {} : { priority }) }, { timeout: 10_000 });
+    const all = [call('first'), call('low'), call('normal', 0), call('urgent', 5), call('later')];
+    await sleep(20);
+    expect(await app.runtime.call('queued', { type: 'priority', taskId: 'later', priority: 3 })).toEqual({ ok: true });
+    expect(await app.runtime.call('queued', { type: 'priority', taskId: 'nope', priority: 3 })).toEqual({ ok: false });
+    await expect(app.runtime.call('queued', { type: 'priority', taskId: 'low', priority: 'high' })).rejects.toThrow(/priority/);
+    await Promise.all(all);
+    expect(server.requests.map(lastUserText)).toEqual(['first', 'urgent', 'later', 'low', 'normal']);
+  });
+
+  it('context: sent during a turn, a system message joins the conversation and later model steps are sent it', async () => {
+    server.script((request) => (request.messages.at(-1)?.role === 'user' && lastUserText(request) === 'go' ? { toolCalls: [{ name: 'wait', args: {} }] } : { text: 'ok' }));
+    toolSignal = undefined;
+    app = await bootApp([Waiter], { agents: { model: model() } });
+    const task = app.runtime.call('waiter', { type: 'task', input: 'go', id: 'c' }, { timeout: 10_000 }).catch((e: unknown) => e);
+    while (toolSignal === undefined) await sleep(5);
+    expect(await app.runtime.call('waiter', { type: 'context', text: 'The user is a premium customer.' })).toEqual({ ok: true });
+    await expect(app.runtime.call('waiter', { type: 'context', text: 42 })).rejects.toThrow(/context/);
+    await app.runtime.cancel('waiter');
+    await task;
+    const state = app.runtime.status('waiter').state as AgentState;
+    expect(state.conversation.filter((m) => m.role === 'system')).toEqual([{ role: 'system', content: 'The user is a premium customer.' }]);
+    await app.runtime.call('waiter', { type: 'task', input: 'next' }, { timeout: 10_000 });
+    expect(server.requests.at(-1)!.messages.filter((m) => m.role === 'system').map(textOf)).toEqual(['The user is a premium customer.']);
+  });
 });
