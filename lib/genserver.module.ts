@@ -18,6 +18,7 @@ import { GenServerRuntime } from './runtime/genserver.runtime.js';
 import { SupervisionTree } from './runtime/supervision-tree.js';
 import { StateStores } from './state/state-stores.js';
 import { AgentHub } from './agents/agent-hub.js';
+import { ModelGatewayProcess } from './agents/model-gateway.process.js';
 
 /**
  * The GenServer runtime as a (global) Nest module. Import it once, in the root module:
@@ -39,6 +40,7 @@ import { AgentHub } from './agents/agent-hub.js';
     SupervisionTree,
     StateStores,
     AgentHub,
+    ModelGatewayProcess,
   ],
   exports: [GenServerRuntime, AgentHub],
 })

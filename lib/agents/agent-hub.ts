@@ -5,8 +5,10 @@ import type { LanguageModel } from 'ai';
 import { GENSERVER_OPTIONS } from '../genserver-module.definition.js';
 import type { GenServerModuleOptions } from '../interfaces/genserver-module-options.interface.js';
 import type { AgentEvent, AgentEventBody, AgentModuleOptions } from './agent-options.interface.js';
-import { DEFAULT_MAX_RETRY_AFTER_MS, ModelGateway } from './model-gateway.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, modelGateway, type ModelGateway } from './model-gateway.js';
+import type { GenServerRuntime } from '../runtime/genserver.runtime.js';
 import { checkAgentModuleOptions } from './agent-option-checks.js';
+import { GenServerError } from '../errors/genserver.error.js';
 
 /** Tasks whose events are kept for late subscribers and `Last-Event-ID` resumes. */
 const KEPT_TASKS = 1000;
@@ -25,6 +27,7 @@ interface TaskEvents {
 export class AgentHub {
   private readonly gateways = new Map<string, ModelGateway>();
   private readonly tasks = new Map<string, TaskEvents>();
+  private boundRuntime: GenServerRuntime | null = null;
   /** The module's `agents` options, checked at boot. */
   readonly options: AgentModuleOptions;
 
@@ -35,12 +38,25 @@ export class AgentHub {
     this.options = checkAgentModuleOptions(moduleOptions.agents);
   }
 
-  /** The gateway of the model's provider (one per provider name, shared by every agent). */
+  /** The gateway of the model's provider: one process per provider name, shared by every agent. */
   gateway(model: LanguageModel): ModelGateway {
     const provider = typeof model === 'string' ? 'gateway' : model.provider;
     let gateway = this.gateways.get(provider);
-    if (gateway === undefined) this.gateways.set(provider, (gateway = new ModelGateway(provider, this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)));
+    if (gateway === undefined) {
+      const args = { provider, requestsPerSecond: this.options.requestsPerSecond?.[provider] ?? Infinity, maxRetryAfterMs: this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS };
+      this.gateways.set(provider, (gateway = modelGateway(() => this.runtime(), args)));
+    }
     return gateway;
+  }
+
+  /** The runtime tells the hub of itself (it depends on the hub, so the hub cannot inject it). */
+  bind(runtime: GenServerRuntime): void {
+    this.boundRuntime = runtime;
+  }
+
+  private runtime(): GenServerRuntime {
+    if (this.boundRuntime === null) throw new GenServerError('AgentHub used before the GenServerRuntime was built');
+    return this.boundRuntime;
   }
 
   /** Nest's instance of a tool provider listed in `@Agent({ tools })`. */

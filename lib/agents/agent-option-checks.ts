@@ -15,7 +15,13 @@ export function checkModel(option: string, model: unknown): void {
 export function checkAgentModuleOptions(options: unknown): AgentModuleOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidOptionError('agents', options, 'an object: { model?, prices?, maxRetryAfterMs? }');
-  const { model, prices, maxRetryAfterMs } = options as AgentModuleOptions;
+  const { model, prices, maxRetryAfterMs, requestsPerSecond } = options as AgentModuleOptions;
+  if (requestsPerSecond !== undefined) {
+    if (requestsPerSecond === null || typeof requestsPerSecond !== 'object' || Array.isArray(requestsPerSecond)) throw new InvalidOptionError('agents.requestsPerSecond', requestsPerSecond, "an object: { [provider]: requests per second }");
+    for (const [provider, rate] of Object.entries(requestsPerSecond)) {
+      if (typeof rate !== 'number' || !(rate > 0)) throw new InvalidOptionError(`agents.requestsPerSecond.${provider}`, rate, 'a number > 0 (Infinity: no limit)');
+    }
+  }
   checkModel('agents.model', model);
   if (maxRetryAfterMs !== undefined) checkDuration('agents.maxRetryAfterMs', maxRetryAfterMs);
   if (prices !== undefined) {

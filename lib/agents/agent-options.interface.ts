@@ -16,6 +16,8 @@ export interface AgentModuleOptions {
   prices?: Readonly<Record<string, ModelPrice>>;
   /** Longest `Retry-After` a 429 is honoured for (ms); a longer one waits this long. Default 60 000. */
   maxRetryAfterMs?: number;
+  /** Requests per second each provider (by `model.provider`, e.g. `'openai.chat'`) is sent at most, app- or cluster-wide. Default: no limit. */
+  requestsPerSecond?: Readonly<Record<string, number>>;
 }
 
 /** An MCP server started over stdio for an agent: its tools are offered under their MCP names. */

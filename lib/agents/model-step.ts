@@ -77,7 +77,7 @@ export async function runModelStep(request: StepRequest): Promise<StepOutcome> {
     if (request.signal.aborted) throw request.signal.reason;
     if (failure !== undefined) {
       if (APICallError.isInstance(failure) && failure.statusCode === 429 && attempt < MAX_THROTTLED_ATTEMPTS) {
-        request.gateway.throttled(failure.responseHeaders?.['retry-after']);
+        await request.gateway.throttled(failure.responseHeaders?.['retry-after']);
         continue;
       }
       throw failure;

@@ -41,6 +41,7 @@ export class GenServerRuntime {
     @Optional() private readonly agents?: AgentHub,
   ) {
     this.events$ = kernel.events.events$;
+    agents?.bind(this);
   }
 
   /**

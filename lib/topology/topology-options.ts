@@ -46,7 +46,7 @@ export function processChild(spec: ProcessChildYaml): ChildSpec {
 /** `agents` as written: prices and the Retry-After cap (the model is given in code). */
 export function toAgents(spec: GenServerYaml['agents']): AgentModuleOptions | undefined {
   if (!spec) return undefined;
-  return clean({ prices: spec.prices, maxRetryAfterMs: spec.max_retry_after_ms });
+  return clean({ prices: spec.prices, maxRetryAfterMs: spec.max_retry_after_ms, requestsPerSecond: spec.requests_per_second });
 }
 
 /** `cluster` as written (its defaults are filled in where module options enter, as for code). */

@@ -152,6 +152,7 @@ export const genserverSchema = z.strictObject({
     .strictObject({
       prices: z.record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0) })).optional(),
       max_retry_after_ms: ms.optional(),
+      requests_per_second: z.record(z.string(), z.number().positive()).optional(),
     })
     .optional(),
 });
