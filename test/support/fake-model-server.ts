@@ -31,7 +31,12 @@ export interface ModelReply {
   /** Text sent as deltas of `chunk` characters (default 4). */
   text?: string;
   chunk?: number;
-  toolCalls?: { id?: string; name: string; args: unknown }[];
+  /** `rawArgs`: the arguments text as sent (e.g. not JSON), instead of `args` as JSON. */
+  toolCalls?: { id?: string; name: string; args?: unknown; rawArgs?: string }[];
+  /** Destroy the socket after this many text chunks (no finish, no `[DONE]`). */
+  cutAfter?: number;
+  /** End the response cleanly after this many text chunks (no finish chunk, no `[DONE]`). */
+  endAfter?: number;
   usage?: { input: number; output: number };
   /** Send no usage chunk (a provider that does not report usage). */
   noUsage?: boolean;
@@ -108,10 +113,23 @@ export async function startFakeModelServer(script: ModelScript = () => ({ text: 
       await send({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
       const text = reply.text ?? '';
       const size = reply.chunk ?? 4;
-      for (let at = 0; at < text.length; at += size) await send({ choices: [{ index: 0, delta: { content: text.slice(at, at + size) }, finish_reason: null }] });
+      let sent = 0;
+      for (let at = 0; at < text.length; at += size) {
+        if (reply.cutAfter === sent) {
+          res.socket?.destroy();
+          return;
+        }
+        if (reply.endAfter === sent) {
+          ended = true;
+          res.end();
+          return;
+        }
+        await send({ choices: [{ index: 0, delta: { content: text.slice(at, at + size) }, finish_reason: null }] });
+        sent++;
+      }
       const calls = reply.toolCalls ?? [];
       for (const [i, call] of calls.entries()) {
-        const args = JSON.stringify(call.args);
+        const args = call.rawArgs ?? JSON.stringify(call.args ?? {});
         const half = Math.ceil(args.length / 2);
         // Arguments arrive in fragments, as providers send them.
         await send({ choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: call.id ?? `call_${index}_${i}`, type: 'function', function: { name: call.name, arguments: args.slice(0, half) } }] }, finish_reason: null }] });

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import {
   Agent,
@@ -24,121 +22,13 @@ import {
 } from 'nestjs-genserver';
 import { lastArrayOf } from '../../support/collect.js';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
+import { lastUserText as userText, startFakeModelServer as startServer, type FakeModelServer as LocalServer, type ModelReply as Reply, type ModelRequest as Req } from '../../support/fake-model-server.js';
 
 // Hostile input and odd sequences against the agent API. The project's standard: non-string names,
 // null reasons, strings where numbers belong, values that throw when read, cyclic objects and
 // durations >= 2^31 ms each get a typed error or a documented meaning; none may wedge a mailbox,
 // hang a caller or reject unhandled; nothing accepted is lost silently.
 
-// ---------------------------------------------------------------------------------------------
-// A local OpenAI-compatible server (a copy of test/support/fake-model-server.ts, cut down) with the
-// misbehaviours this spec needs: raw (invalid JSON) tool arguments, a stream cut off mid-way.
-
-interface Reply {
-  text?: string;
-  chunk?: number;
-  toolCalls?: { id?: string; name: string; args?: unknown; rawArgs?: string }[];
-  delayMs?: number;
-  status?: number;
-  retryAfter?: string;
-  /** Destroy the socket after this many text chunks (no finish, no [DONE]). */
-  cutAfter?: number;
-  /** End the response cleanly after this many text chunks (no finish chunk, no [DONE]). */
-  endAfter?: number;
-}
-interface Req {
-  messages: { role: string; content?: unknown; tool_call_id?: string }[];
-  at: number;
-  aborted?: boolean;
-}
-interface LocalServer {
-  url: string;
-  requests: Req[];
-  close(): Promise<void>;
-}
-
-function userText(request: Req): string {
-  const user = [...request.messages].reverse().find((m) => m.role === 'user');
-  if (user === undefined) return '';
-  return typeof user.content === 'string' ? user.content : ((user.content as { text?: string }[] | undefined) ?? []).map((p) => p.text ?? '').join('');
-}
-
-async function startServer(script: (request: Req, index: number) => Reply): Promise<LocalServer> {
-  const requests: Req[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => void serve(req, res));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string; messages: Req['messages'] };
-    const request: Req = { messages: body.messages, at: performance.now() };
-    const index = requests.push(request) - 1;
-    let ended = false;
-    res.on('close', () => {
-      if (!ended) request.aborted = true;
-    });
-    const reply = script(request, index);
-    if (reply.status !== undefined) {
-      ended = true;
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.retryAfter === undefined ? {} : { 'retry-after': reply.retryAfter }) });
-      res.end(JSON.stringify({ error: { message: `scripted ${reply.status}`, type: 'scripted' } }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const id = `chatcmpl-${index}`;
-    const send = async (payload: object) => {
-      if (reply.delayMs) await sleep(reply.delayMs);
-      if (res.destroyed) throw new Error('client gone');
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, ...payload })}\n\n`);
-    };
-    try {
-      await send({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-      const text = reply.text ?? '';
-      const size = reply.chunk ?? 4;
-      let sent = 0;
-      for (let at = 0; at < text.length; at += size) {
-        if (reply.cutAfter !== undefined && sent === reply.cutAfter) {
-          res.socket?.destroy();
-          return;
-        }
-        if (reply.endAfter !== undefined && sent === reply.endAfter) {
-          ended = true;
-          res.end();
-          return;
-        }
-        await send({ choices: [{ index: 0, delta: { content: text.slice(at, at + size) }, finish_reason: null }] });
-        sent++;
-      }
-      const calls = reply.toolCalls ?? [];
-      for (const [i, call] of calls.entries()) {
-        const args = call.rawArgs ?? JSON.stringify(call.args ?? {});
-        await send({ choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: call.id ?? `call_${index}_${i}`, type: 'function', function: { name: call.name, arguments: args } }] }, finish_reason: null }] });
-      }
-      await send({ choices: [{ index: 0, delta: {}, finish_reason: calls.length > 0 ? 'tool_calls' : 'stop' }] });
-      await send({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } });
-      res.write('data: [DONE]\n\n');
-      ended = true;
-      res.end();
-    } catch {
-      // client went away
-    }
-  }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The agents under test.
