@@ -50,6 +50,8 @@ export async function runModelStep(request: StepRequest): Promise<StepOutcome> {
       model: request.model,
       system: request.system,
       messages: [...request.messages],
+      // System messages in the conversation are the agent's own (`context`), not a user's input.
+      allowSystemInMessages: true,
       tools,
       abortSignal: request.signal,
       // Retries are the gateway's (Retry-After); errors arrive as stream parts and are handled below.

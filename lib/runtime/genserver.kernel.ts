@@ -186,7 +186,8 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
     if (typeof type === 'string') found = this.typesByName.get(type) ?? this.typesByClassName.get(type);
     else if (typeof type === 'function') found = this.typesByClass.get(type) ?? this.registerUnprovided(type);
     else throw new InvalidOptionError('type', type, 'a @GenServer class or its type name');
-    if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : (type as Function).name, [...this.typesByName.keys()]);
+    // The library's own types (`genserver.…`, such as the model gateway) are not the app's to name.
+    if (!found) throw new UnknownTypeError(typeof type === 'string' ? type : (type as Function).name, [...this.typesByName.keys()].filter((name) => !name.startsWith('genserver.')));
     return found;
   }
 

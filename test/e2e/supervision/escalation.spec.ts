@@ -102,7 +102,8 @@ describe('restart intensity', () => {
     const t = await bootApp([Journal, Worker], {
       supervision: {
         name: 'root',
-        children: [{ supervisor: { name: 'sup', strategy: 'one_for_all', backoff: { type: 'constant', baseMs: 50 }, children: [{ name: 'a', type: Worker }, { name: 'b', type: Worker }] } }],
+        // A backoff long enough that the 10 ms call below times out before the restart, even on a loaded machine.
+        children: [{ supervisor: { name: 'sup', strategy: 'one_for_all', backoff: { type: 'constant', baseMs: 500 }, children: [{ name: 'a', type: Worker }, { name: 'b', type: Worker }] } }],
       },
     });
     const restartedA = nextEvent(t.runtime.events$, (e) => e.type === 'restarted' && e.name === 'a');
