@@ -9,6 +9,7 @@ export default {
     '^nestjs-genserver/terminus$': '<rootDir>/lib/terminus/index.ts',
     '^nestjs-genserver/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-genserver/process$': '<rootDir>/lib/process/index.ts',
+    '^nestjs-genserver/dashboard$': '<rootDir>/lib/dashboard/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -29,3 +29,6 @@ export const DEFAULT_DRAIN_BUDGET = 4000;
  * runtime runs without them (one null check per message).
  */
 export const GENSERVER_FAULTS = Symbol('genserver:faults');
+
+/** Provider token of the dashboard's options (`GenServerDashboardModule.forRoot`). */
+export const DASHBOARD_OPTIONS = Symbol('genserver:dashboard-options');

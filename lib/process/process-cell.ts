@@ -469,6 +469,17 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (this.atBoundary) void this.mailbox.settled().then(() => this.takeExitRequest());
   }
 
+  /**
+   * Crashes the running incarnation with `reason` from outside (`runtime.kill`): its supervisor
+   * decides by its rules. False when no incarnation runs.
+   */
+  kill(reason: unknown): boolean {
+    const live = this.live;
+    if (live === null || live.revoked) return false;
+    this.failedOutside(live, reason);
+    return true;
+  }
+
   failedOutside(incarnation: Incarnation, error: unknown): void {
     if (incarnation !== this.live || incarnation.revoked) return;
     this.stats.errors++;

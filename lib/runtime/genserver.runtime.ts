@@ -140,6 +140,19 @@ export class GenServerRuntime {
   }
 
   /**
+   * Crashes the running incarnation of a process on this node with `reason` (default `'killed'`),
+   * as OTP's `exit(Pid, Reason)`: its supervisor restarts it by its rules (a permanent or transient
+   * process comes back, a temporary one is gone). Resolves false when no incarnation runs (it is
+   * restarting or starting); rejects with `NoSuchProcessError` for a name this node does not run.
+   */
+  async kill(name: string, reason: unknown = 'killed'): Promise<boolean> {
+    checkProcessName(name);
+    const cell = this.kernel.lookup(name);
+    if (!cell) throw new NoSuchProcessError(name);
+    return cell.kill(reason === null || reason === undefined ? 'killed' : reason);
+  }
+
+  /**
    * Watches a process from outside any process (a controller, a service): the `Observable` emits
    * its DOWN message once — when the running incarnation ends, or `noproc` at once when nothing runs
    * under that name — and completes. Unsubscribing stops watching. Throws `InvalidOptionError` for

@@ -1,0 +1,130 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import { GenServerRuntime } from '../runtime/genserver.runtime.js';
+import type { GenServerEvent } from '../runtime/genserver-events.js';
+import type { TreeNode } from '../interfaces/supervision.interface.js';
+import { DASHBOARD_OPTIONS } from '../genserver.constants.js';
+import type { DashboardProcess, DashboardSnapshot, GenServerDashboardOptions } from './dashboard-options.interface.js';
+
+/** Events kept per process for its page. */
+const RECENT_EVENTS = 50;
+/** Updates are coalesced to at most one per this many ms. */
+export const UPDATE_EVERY_MS = 1000;
+
+/**
+ * What the dashboard shows, gathered only while a page is open: the tree and each process's figures
+ * once a second (rates from the change of its counters), and the recent events of each process. With
+ * no page open it holds nothing and subscribes to nothing: the runtime pays nothing for it.
+ */
+@Injectable()
+export class DashboardCollector implements OnModuleDestroy {
+  private readonly updates = new Subject<DashboardSnapshot>();
+  private clients = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private eventsSubscription: { unsubscribe(): void } | null = null;
+  private readonly recent = new Map<string, GenServerEvent[]>();
+  private previous = new Map<string, { processed: number; mailbox: number }>();
+  private last: DashboardSnapshot | null = null;
+  private seq = 0;
+
+  constructor(
+    private readonly runtime: GenServerRuntime,
+    @Inject(DASHBOARD_OPTIONS) private readonly options: GenServerDashboardOptions,
+  ) {}
+
+  /** The current figures (computed now; rates are those of the last update, 0 before the first). */
+  snapshot(): DashboardSnapshot {
+    return this.last ?? this.compute();
+  }
+
+  /** The recent events of one process (kept while a page is open). */
+  eventsOf(name: string): readonly GenServerEvent[] {
+    return this.recent.get(name) ?? [];
+  }
+
+  /** Snapshots numbered from the stream's start, once a second while subscribed; the first at once. */
+  stream(): Observable<{ id: number; snapshot: DashboardSnapshot }> {
+    return new Observable((subscriber) => {
+      this.connect();
+      subscriber.next({ id: ++this.seq, snapshot: this.compute() });
+      const subscription = this.updates.subscribe((snapshot) => subscriber.next({ id: ++this.seq, snapshot }));
+      return () => {
+        subscription.unsubscribe();
+        this.disconnect();
+      };
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.stop();
+    this.updates.complete();
+  }
+
+  private connect(): void {
+    if (this.clients++ > 0) return;
+    this.eventsSubscription = this.runtime.events$.subscribe((event) => this.record(event));
+    this.timer = setInterval(() => this.updates.next(this.compute()), UPDATE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  private disconnect(): void {
+    if (--this.clients > 0) return;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.eventsSubscription?.unsubscribe();
+    this.eventsSubscription = null;
+    this.recent.clear();
+    this.previous.clear();
+    this.last = null;
+  }
+
+  private record(event: GenServerEvent): void {
+    const name = (event as { name?: unknown }).name ?? ((event as { envelope?: { to?: unknown } }).envelope?.to);
+    if (typeof name !== 'string') return;
+    let list = this.recent.get(name);
+    if (list === undefined) this.recent.set(name, (list = []));
+    list.push(event);
+    if (list.length > RECENT_EVENTS) list.shift();
+  }
+
+  private compute(): DashboardSnapshot {
+    const now = Date.now();
+    const previous = this.previous;
+    const next = new Map<string, { processed: number; mailbox: number }>();
+    const processes: DashboardProcess[] = [];
+    for (const name of this.runtime.list()) {
+      let status;
+      try {
+        status = this.runtime.status(name);
+      } catch {
+        continue; // gone between list() and status()
+      }
+      const before = previous.get(name);
+      next.set(name, { processed: status.processed, mailbox: status.mailbox });
+      const agent = status.agent === undefined ? undefined : { queued: status.agent.queued, inFlightTools: status.agent.inFlightTools, tokens: status.agent.tokens, cost: status.agent.cost };
+      processes.push({
+        name,
+        type: status.type,
+        status: status.status,
+        mailbox: status.mailbox,
+        processed: status.processed,
+        errors: status.errors,
+        restarts: status.restarts,
+        uptimeMs: status.uptimeMs,
+        rate: before === undefined ? 0 : Math.max(0, status.processed - before.processed) * (1000 / UPDATE_EVERY_MS),
+        growth: before === undefined ? 0 : status.mailbox - before.mailbox,
+        ...(status.lastError === undefined ? {} : { lastError: status.lastError }),
+        ...(status.node === undefined ? {} : { node: status.node }),
+        ...(agent === undefined ? {} : { agent }),
+      });
+    }
+    if (this.timer !== null) this.previous = next;
+    const snapshot: DashboardSnapshot = { at: now, tree: this.runtime.tree() as TreeNode | undefined, processes, actions: this.options.actions === true };
+    if (this.timer !== null) this.last = snapshot;
+    return snapshot;
+  }
+}
