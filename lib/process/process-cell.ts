@@ -483,6 +483,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   failedOutside(incarnation: Incarnation, error: unknown): void {
     if (incarnation !== this.live || incarnation.revoked) return;
     this.stats.errors++;
+    this.stats.lastError = describeCause(error);
     Logger.error(`crashed: ${describeCause(error)}`, stackOf(error), this.name);
     this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: undefined });
     incarnation.exitRequest = null;

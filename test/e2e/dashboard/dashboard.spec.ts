@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { GenServer, GenServerProcess, HandleCall, HandleCast } from 'nestjs-genserver';
+import { GenServer, GenServerProcess, HandleCall, HandleCast, InvalidOptionError, NoSuchProcessError } from 'nestjs-genserver';
 import { GenServerDashboardModule, type DashboardSnapshot } from 'nestjs-genserver/dashboard';
 import { bootApp, type TestApp } from '../../support/app.js';
 
@@ -148,5 +148,18 @@ describe('the dashboard', () => {
     expect(() => GenServerDashboardModule.forRoot({ path: 'no-slash' })).toThrow(/dashboard path/);
     expect(() => GenServerDashboardModule.forRoot({ actions: 'yes' as never })).toThrow(/dashboard actions/);
     expect(() => GenServerDashboardModule.forRoot({ guard: 42 as never })).toThrow(/dashboard guard/);
+  });
+
+  it('runtime.kill: a typed error for a bad or unknown name; a temporary process killed is gone, a permanent one comes back', async () => {
+    await boot();
+    await expect(app.runtime.kill(42 as never)).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(app.runtime.kill('nobody')).rejects.toBeInstanceOf(NoSuchProcessError);
+    await app.runtime.start(Counter, { name: 'once', supervisor: 'pool', restart: 'temporary' });
+    expect(await app.runtime.kill('once', null)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(app.runtime.whereis('once')).toBeUndefined();
+    expect(await app.runtime.kill('counter', new Error('operator'))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(app.runtime.status('counter')).toMatchObject({ status: 'running', restarts: 1, lastError: expect.stringMatching(/operator/) });
   });
 });
