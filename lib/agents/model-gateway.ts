@@ -1,6 +1,7 @@
 import type { GenServerRuntime } from '../runtime/genserver.runtime.js';
 import { isInstance } from '../common/is-instance.js';
 import { AlreadyStartedError } from '../errors/already-started.error.js';
+import { NoSuchProcessError } from '../errors/no-such-process.error.js';
 import { ModelGatewayProcess, type GatewayArgs } from './model-gateway.process.js';
 
 /** Default cap of a `Retry-After` wait (ms). */
@@ -35,10 +36,21 @@ export function modelGateway(runtime: () => GenServerRuntime, args: GatewayArgs)
           throw error;
         },
       ));
+  /** A call to the gateway; one stopped meanwhile (an operator's `stop`) is started again, once. */
+  const ask = async (payload: object, timeout: number): Promise<unknown> => {
+    await ready();
+    try {
+      return await runtime().call(name, payload, { timeout });
+    } catch (error) {
+      if (!isInstance(error, NoSuchProcessError)) throw error;
+      started = null;
+      await ready();
+      return runtime().call(name, payload, { timeout });
+    }
+  };
   return {
     async admit(signal) {
-      await ready();
-      const admitted = runtime().call(name, { type: 'admit' }, { timeout: Infinity });
+      const admitted = ask({ type: 'admit' }, Infinity);
       await new Promise<void>((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
         const aborted = () => reject(signal.reason);
@@ -56,8 +68,7 @@ export function modelGateway(runtime: () => GenServerRuntime, args: GatewayArgs)
       });
     },
     async throttled(retryAfter) {
-      await ready();
-      await runtime().call(name, { type: 'throttled', retryAfter }, { timeout: 10_000 });
+      await ask({ type: 'throttled', retryAfter }, 10_000);
     },
   };
 }

@@ -38,6 +38,16 @@ describe('agents: the model gateway process', () => {
     expect(app.runtime.whereis('model-gateway:fake.chat')).toMatchObject({ type: 'genserver.model_gateway' });
   });
 
+  it('a gateway stopped by an operator is started again by the next request', async () => {
+    const app = await bootApp([Left], { agents: { model: model() } });
+    apps.push(app);
+    await app.runtime.call<TaskReply>('left', { type: 'task', input: 'one' }, { timeout: 10_000 });
+    await app.runtime.stop('model-gateway:fake.chat');
+    expect(app.runtime.whereis('model-gateway:fake.chat')).toBeUndefined();
+    expect((await app.runtime.call<TaskReply>('left', { type: 'task', input: 'two' }, { timeout: 10_000 })).text).toBe('re: two');
+    expect(app.runtime.whereis('model-gateway:fake.chat')).toBeDefined();
+  });
+
   describe('in a cluster', () => {
     let nats: NatsServer;
     beforeAll(async () => {
