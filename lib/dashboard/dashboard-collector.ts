@@ -4,7 +4,7 @@ import { GenServerRuntime } from '../runtime/genserver.runtime.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
 import type { TreeNode } from '../interfaces/supervision.interface.js';
 import { DASHBOARD_OPTIONS } from '../genserver.constants.js';
-import type { DashboardProcess, DashboardSnapshot, GenServerDashboardOptions } from './dashboard-options.interface.js';
+import type { DashboardProcess, DashboardSnapshot, DashboardUpdate, GenServerDashboardOptions } from './dashboard-options.interface.js';
 
 /** Events kept per process for its page. */
 const RECENT_EVENTS = 50;
@@ -42,12 +42,29 @@ export class DashboardCollector implements OnModuleDestroy {
     return this.recent.get(name) ?? [];
   }
 
-  /** Snapshots numbered from the stream's start, once a second while subscribed; the first at once. */
-  stream(): Observable<{ id: number; snapshot: DashboardSnapshot }> {
+  /**
+   * What a page is sent: a full snapshot at once, then at most once a second a delta of what changed
+   * since (processes whose figures changed, processes gone, the tree if it changed); nothing when
+   * nothing did. Numbered across streams, so a reconnect (a fresh snapshot) continues the ids.
+   */
+  stream(): Observable<{ id: number; update: DashboardUpdate }> {
     return new Observable((subscriber) => {
       this.connect();
-      subscriber.next({ id: ++this.seq, snapshot: this.compute() });
-      const subscription = this.updates.subscribe((snapshot) => subscriber.next({ id: ++this.seq, snapshot }));
+      const first = this.compute();
+      let sent = new Map(first.processes.map((p) => [p.name, figures(p)]));
+      let tree = JSON.stringify(first.tree);
+      subscriber.next({ id: ++this.seq, update: { kind: 'snapshot', snapshot: first } });
+      const subscription = this.updates.subscribe((snapshot) => {
+        const now = new Map(snapshot.processes.map((p) => [p.name, figures(p)]));
+        const changed = snapshot.processes.filter((p) => sent.get(p.name) !== now.get(p.name));
+        const removed = [...sent.keys()].filter((name) => !now.has(name));
+        const nextTree = JSON.stringify(snapshot.tree);
+        const treeChanged = nextTree !== tree;
+        sent = now;
+        tree = nextTree;
+        if (changed.length === 0 && removed.length === 0 && !treeChanged) return;
+        subscriber.next({ id: ++this.seq, update: { kind: 'delta', delta: { at: snapshot.at, changed, removed, ...(treeChanged ? { tree: snapshot.tree } : {}) } } });
+      });
       return () => {
         subscription.unsubscribe();
         this.disconnect();
@@ -127,4 +144,10 @@ export class DashboardCollector implements OnModuleDestroy {
     if (this.timer !== null) this.last = snapshot;
     return snapshot;
   }
+}
+
+/** What tells whether a process changed: its figures but its uptime (which grows every second; a page extrapolates it). */
+function figures(process: DashboardProcess): string {
+  const { uptimeMs: _uptime, ...rest } = process;
+  return JSON.stringify(rest);
 }

@@ -37,3 +37,14 @@ export interface DashboardSnapshot {
   readonly processes: readonly DashboardProcess[];
   readonly actions: boolean;
 }
+
+/** What changed between two updates: processes whose figures changed, processes gone, the tree if it changed. */
+export interface DashboardDelta {
+  readonly at: number;
+  readonly changed: readonly DashboardProcess[];
+  readonly removed: readonly string[];
+  readonly tree?: unknown;
+}
+
+/** One event of the stream: `snapshot` first (and after a reconnect), then `delta`s. */
+export type DashboardUpdate = { readonly kind: 'snapshot'; readonly snapshot: DashboardSnapshot } | { readonly kind: 'delta'; readonly delta: DashboardDelta };

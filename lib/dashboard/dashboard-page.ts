@@ -80,7 +80,9 @@ export const DASHBOARD_JS = `
       open.dataset.name = p.name;
       open.addEventListener('click', () => select(p.name));
       const agent = p.agent ? 'queued ' + p.agent.queued + ', tools ' + p.agent.inFlightTools + ', tokens ' + (p.agent.tokens.input + p.agent.tokens.output) + ', $' + p.agent.cost.toFixed(4) : '';
-      const row = el('tr', {}, el('td', {}, open), el('td', { textContent: p.type }), el('td', {}, badge(p.status)), el('td', { textContent: p.mailbox }), el('td', { textContent: p.growth }), el('td', { textContent: p.rate }), el('td', { textContent: p.restarts }), el('td', { textContent: uptime(p.uptimeMs) }), el('td', { textContent: p.lastError || '' }), el('td', { textContent: agent }));
+      // A delta leaves out a process whose only change is its uptime: it is extrapolated here.
+      const up = p.uptimeMs > 0 ? p.uptimeMs + (s.at - p.seenAt) : 0;
+      const row = el('tr', {}, el('td', {}, open), el('td', { textContent: p.type }), el('td', {}, badge(p.status)), el('td', { textContent: p.mailbox }), el('td', { textContent: p.growth }), el('td', { textContent: p.rate }), el('td', { textContent: p.restarts }), el('td', { textContent: uptime(up) }), el('td', { textContent: p.lastError || '' }), el('td', { textContent: agent }));
       row.dataset.name = p.name;
       return row;
     }));
@@ -120,10 +122,23 @@ export const DASHBOARD_JS = `
   document.getElementById('sort').addEventListener('change', (event) => { state.sort = event.target.value; render(); });
   const events = new EventSource(base + '/api/events');
   const connection = document.getElementById('connection');
+  const updated = (at) => { connection.textContent = 'live, updated ' + new Date(at).toLocaleTimeString(); render(); };
   events.addEventListener('snapshot', (event) => {
     state.snapshot = JSON.parse(event.data);
-    connection.textContent = 'live, updated ' + new Date(state.snapshot.at).toLocaleTimeString();
-    render();
+    for (const p of state.snapshot.processes) p.seenAt = state.snapshot.at;
+    updated(state.snapshot.at);
+  });
+  events.addEventListener('delta', (event) => {
+    const delta = JSON.parse(event.data);
+    const s = state.snapshot;
+    if (!s) return;
+    const byName = new Map(s.processes.map((p) => [p.name, p]));
+    for (const name of delta.removed) byName.delete(name);
+    for (const p of delta.changed) byName.set(p.name, Object.assign(p, { seenAt: delta.at }));
+    s.processes = [...byName.values()];
+    if ('tree' in delta) s.tree = delta.tree;
+    s.at = delta.at;
+    updated(delta.at);
   });
   events.addEventListener('error', () => { connection.textContent = 'reconnecting…'; });
 })();

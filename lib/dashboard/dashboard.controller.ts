@@ -10,8 +10,8 @@ import type { DashboardSnapshot, GenServerDashboardOptions } from './dashboard-o
 
 /**
  * The dashboard's routes under `options.path`: the page and its assets, a snapshot, the event stream
- * (a snapshot at once, then one a second; a reconnecting EventSource's `Last-Event-ID` is answered
- * with a fresh snapshot, so nothing is missed), a process's page data, and, with `actions: true`,
+ * (a snapshot at once, then deltas at most once a second; a reconnecting EventSource's
+ * `Last-Event-ID` is answered with a fresh snapshot, so nothing is missed), a process's page data, and, with `actions: true`,
  * restart, stop and cancel-a-turn. The guard, if any, covers every route.
  */
 export function dashboardController(options: GenServerDashboardOptions): Type<object> {
@@ -51,7 +51,7 @@ export function dashboardController(options: GenServerDashboardOptions): Type<ob
 
     @Sse('api/events')
     events(): Observable<MessageEvent> {
-      return this.collector.stream().pipe(map(({ id, snapshot }) => ({ id: String(id), type: 'snapshot', data: snapshot })));
+      return this.collector.stream().pipe(map(({ id, update }) => ({ id: String(id), type: update.kind, data: update.kind === 'snapshot' ? update.snapshot : update.delta })));
     }
 
     @Get('api/processes/:name')

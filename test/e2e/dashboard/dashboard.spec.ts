@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { GenServer, GenServerProcess, HandleCall, HandleCast, InvalidOptionError, NoSuchProcessError } from 'nestjs-genserver';
-import { GenServerDashboardModule, type DashboardSnapshot } from 'nestjs-genserver/dashboard';
+import { GenServerDashboardModule, type DashboardDelta, type DashboardProcess, type DashboardSnapshot } from 'nestjs-genserver/dashboard';
 import { bootApp, type TestApp } from '../../support/app.js';
 
 // #14 (first part): the dashboard's page, assets, data and event stream over real HTTP.
@@ -31,7 +31,9 @@ class TokenGuard implements CanActivate {
 interface SseEvent {
   id: string;
   event: string;
-  data: DashboardSnapshot;
+  data: DashboardSnapshot | DashboardDelta;
+  /** The processes as a page sees them after this event (the snapshot, then each delta applied). */
+  view: Map<string, DashboardProcess>;
 }
 
 /** Reads server-sent events from a real HTTP stream until `until` says enough (or 5 s pass). */
@@ -50,7 +52,14 @@ function readEvents(app: TestApp, path: string, until: (events: SseEvent[]) => b
           buffer = buffer.slice(end + 2);
           const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
           if (field('data') === '') continue;
-          events.push({ id: field('id'), event: field('event'), data: JSON.parse(field('data')) as DashboardSnapshot });
+          const event = field('event');
+          const data = JSON.parse(field('data')) as DashboardSnapshot | DashboardDelta;
+          const view = event === 'snapshot' ? new Map((data as DashboardSnapshot).processes.map((p) => [p.name, p])) : new Map(events.at(-1)?.view);
+          if (event === 'delta') {
+            for (const name of (data as DashboardDelta).removed) view.delete(name);
+            for (const p of (data as DashboardDelta).changed) view.set(p.name, p);
+          }
+          events.push({ id: field('id'), event, data, view });
           if (until(events)) {
             req.destroy();
             resolve(events);
@@ -98,26 +107,33 @@ describe('the dashboard', () => {
     expect(snapshot.actions).toBe(false);
   });
 
-  it('streams a snapshot at once, then updates: a crash shows within 2 s, a new dynamic child appears', async () => {
+  it('streams a snapshot at once, then deltas of what changed: a crash shows within 2 s, a new dynamic child appears', async () => {
     await boot();
+    await app.runtime.start(Counter, { name: 'quiet', supervisor: 'pool' });
     const started = performance.now();
     const events = await readEvents(app, '/genserver/api/events', (got) => {
       if (got.length === 1) {
         void app.runtime.cast('counter', { type: 'boom' });
         void app.runtime.start(Counter, { name: 'extra', supervisor: 'pool' });
       }
-      const last = got.at(-1)!.data;
-      return last.processes.some((p) => p.name === 'counter' && p.restarts === 1 && p.lastError !== undefined) && last.processes.some((p) => p.name === 'extra');
+      const view = got.at(-1)!.view;
+      return view.get('counter')?.restarts === 1 && view.get('counter')?.lastError !== undefined && view.has('extra');
     });
+    expect(events[0]!.event).toBe('snapshot');
     const last = events.at(-1)!;
-    expect(last.event).toBe('snapshot');
-    expect(last.data.processes.find((p) => p.name === 'counter')!.lastError).toMatch(/dashboard crash/);
+    expect(last.event).toBe('delta');
+    expect(last.view.get('counter')!.lastError).toMatch(/dashboard crash/);
     expect(performance.now() - started).toBeLessThan(2500);
+    // A delta carries only what changed: the idle process is not in it, the tree (a new child) is.
+    const deltas = events.slice(1).map((e) => e.data as DashboardDelta);
+    expect(deltas.some((d) => d.changed.some((p) => p.name === 'quiet'))).toBe(false);
+    expect(deltas.some((d) => d.tree !== undefined)).toBe(true);
     expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => Number(events[0]!.id) + i));
     // A reconnecting client (Last-Event-ID) is sent a fresh snapshot, numbered after what it had.
     const resumed = await readEvents(app, '/genserver/api/events', (got) => got.length >= 1, { 'last-event-id': last.id });
+    expect(resumed[0]!.event).toBe('snapshot');
     expect(Number(resumed[0]!.id)).toBeGreaterThan(Number(last.id));
-    expect(resumed[0]!.data.processes.map((p) => p.name)).toContain('extra');
+    expect([...resumed[0]!.view.keys()]).toContain('extra');
   });
 
   it('the guard covers the page, the data, the stream and the actions', async () => {
