@@ -63,6 +63,7 @@ export const DASHBOARD_JS = `
     const kind = node.kind === 'process' ? (node.type || 'process') : node.kind + (node.strategy ? ' ' + node.strategy : '');
     item.append(label, ' ', el('span', { textContent: kind + ' ' }), badge(node.status));
     if (node.restarts) item.append(' restarts ' + node.restarts);
+    if (node.intensity) item.append(' intensity ' + node.intensity.restarts + '/' + node.intensity.maxRestarts + ' in ' + node.intensity.withinMs + ' ms');
     if (node.mailbox) item.append(' mailbox ' + node.mailbox);
     if (node.node) item.append(' on ' + node.node);
     if (node.children && node.children.length) item.append(el('ul', {}, ...node.children.map(treeItem)));

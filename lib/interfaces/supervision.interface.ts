@@ -111,5 +111,7 @@ export interface TreeNode {
   readonly node?: string;
   /** An agent's counters (see `AgentProcess`). */
   readonly agent?: AgentStatus;
+  /** Supervisors only: the restarts inside the current window, of the `maxRestarts` it allows. */
+  readonly intensity?: { readonly restarts: number; readonly maxRestarts: number; readonly withinMs: number };
   readonly children?: readonly TreeNode[];
 }

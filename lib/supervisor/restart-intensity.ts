@@ -30,6 +30,14 @@ export class RestartIntensity {
     return this.times.length;
   }
 
+  /** How much of the intensity the current window has used, for status views (reads, never records). */
+  used(): { readonly restarts: number; readonly maxRestarts: number; readonly withinMs: number } {
+    const now = this.clock.now();
+    let restarts = 0;
+    for (const at of this.times) if (now - at < this.withinMs) restarts++;
+    return { restarts, maxRestarts: this.maxRestarts, withinMs: this.withinMs };
+  }
+
   reset(): void {
     this.times.length = 0;
   }

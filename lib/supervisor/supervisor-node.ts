@@ -214,6 +214,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       strategy: this.spec.strategy,
       status: this.status,
       restarts: this.restarts,
+      intensity: this.intensity.used(),
       // A child that has just stopped is still in the list until its removal returns.
       children: [...this.children].map((child) => child.tree()).filter((node) => node.status !== 'stopped'),
     };

@@ -115,6 +115,9 @@ describe('restart intensity', () => {
     const reply = t.runtime.call('a', { type: 'ping' });
     await restartedA;
     expect(await reply).toEqual({ name: 'a', seen: 3 });
+    // The tree tells how much of its restart intensity the supervisor has used in this window.
+    const sup = t.runtime.tree()!.children!.find((node) => node.name === 'sup')!;
+    expect(sup.intensity).toEqual({ restarts: 1, maxRestarts: 3, withinMs: 5000 });
     await t.close();
   });
 });
