@@ -161,8 +161,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
       : read.priority !== undefined && !isPriority(read.priority) ? 'a task priority that is not a finite number'
       : undefined;
     if (refused !== undefined) {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'task', refused));
-      return noReply();
+      return this.#refuse(from, 'task', refused);
     }
     const { input, priority } = read as { input: string; id?: string; priority?: number };
     const id = (read as { id?: string }).id ?? `task-${++this.state.nextTask}`;
@@ -202,8 +201,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   agentCancel(message: { type: 'cancel'; taskId?: string }, from: From): boolean | NoReply {
     const read = readFields(message, ['taskId']);
     if (typeof read === 'string') {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'cancel', read));
-      return noReply();
+      return this.#refuse(from, 'cancel', read);
     }
     if (read.taskId !== undefined && typeof read.taskId !== 'string') return false;
     const taskId = (read.taskId as string | undefined) ?? this.state.running?.id;
@@ -229,8 +227,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   agentPriority(message: { type: 'priority'; taskId: string; priority: number }, from: From): { ok: boolean } | NoReply {
     const read = readFields(message, ['taskId', 'priority']);
     if (typeof read === 'string' || !isPriority(read.priority)) {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'priority', typeof read === 'string' ? read : 'a priority that is not a finite number'));
-      return noReply();
+      return this.#refuse(from, 'priority', typeof read === 'string' ? read : 'a priority that is not a finite number');
     }
     const at = this.state.queue.findIndex((task) => task.id === read.taskId);
     if (at < 0) return { ok: false };
@@ -247,8 +244,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
   agentContext(message: { type: 'context'; text: string }, from: From): { ok: true } | NoReply {
     const read = readFields(message, ['text']);
     if (typeof read === 'string' || typeof read.text !== 'string' || read.text === '') {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'context', typeof read === 'string' ? read : 'a context without a non-empty text'));
-      return noReply();
+      return this.#refuse(from, 'context', typeof read === 'string' ? read : 'a context without a non-empty text');
     }
     // Between a step's tool calls and their results nothing may stand: it waits for the results.
     const running = this.state.running;
@@ -263,9 +259,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     const parked = this.#takeApproval(message, from);
     if (parked === null) return noReply();
     if (parked === undefined) return { ok: false };
-    const tool = this.#tools().get(parked.call.name);
-    if (tool === undefined) this.#deliver({ type: 'tool_result', taskId: parked.taskId, toolCallId: parked.call.toolCallId, error: `no tool named "${parked.call.name}"` });
-    else this.#runTool(parked.taskId, parked.call.toolCallId, tool, parked.call.args);
+    this.#dispatch(parked.taskId, parked.call.toolCallId, parked.call.name, parked.call.args);
     return { ok: true };
   }
 
@@ -395,10 +389,7 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
     if (calls.length === 0 && Object.keys(running.approvals).length === 0) return this.#step(running);
     for (const [toolCallId, call] of calls) {
       const parked = Object.values(running.approvals).some((approval) => approval.toolCallId === toolCallId);
-      const tool = this.#tools().get(call.name);
-      if (parked) continue;
-      if (tool === undefined) this.#deliver({ type: 'tool_result', taskId: running.id, toolCallId, error: `no tool named "${call.name}"` });
-      else this.#runTool(running.id, toolCallId, tool, call.args);
+      if (!parked) this.#dispatch(running.id, toolCallId, call.name, call.args);
     }
   }
 
@@ -437,6 +428,13 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
         if (usage.input > 0 || usage.output > 0) this.#deliver({ type: 'model_step', taskId, step, aborted: { usage, cost } });
       },
     );
+  }
+
+  /** Runs a tool call by its tool's name; a name the agent has no tool for is answered with an error. */
+  #dispatch(taskId: string, toolCallId: string, name: string, args: unknown): void {
+    const tool = this.#tools().get(name);
+    if (tool === undefined) this.#deliver({ type: 'tool_result', taskId, toolCallId, error: `no tool named "${name}"` });
+    else this.#runTool(taskId, toolCallId, tool, args);
   }
 
   /** Runs one tool call as a task of this process; its result comes back as `tool_result`. */
@@ -509,11 +507,17 @@ export abstract class AgentProcess<S extends object = Record<never, never>> exte
 
   // ---- helpers ----
 
+  /** Answers a call whose message is not one the agent can take with `InvalidPayloadError` saying why. */
+  #refuse(from: From, messageType: string, why: string): NoReply {
+    this.replyError(from, new InvalidPayloadError(this.name, 'payload', messageType, why));
+    return noReply();
+  }
+
   /** The parked call an approval answers, taken out so that a second answer finds nothing. */
   #takeApproval(message: { approvalId?: unknown }, from: From): { taskId: string; call: RunningTask['approvals'][string] } | undefined | null {
     const read = readFields(message, ['approvalId']);
     if (typeof read === 'string') {
-      this.replyError(from, new InvalidPayloadError(this.name, 'payload', 'approval', read));
+      this.#refuse(from, 'approval', read);
       return null;
     }
     const running = this.state.running;
@@ -668,7 +672,7 @@ function journalCopy(payload: unknown): unknown {
 }
 
 /** A deep copy through JSON: what a journal holds is JSON data, whatever the message held. */
-function jsonCopy<T>(value: T): T {
+export function jsonCopy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 

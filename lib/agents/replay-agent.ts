@@ -7,7 +7,7 @@ import { PROCESS_BINDING, type ProcessBinding } from '../process/gen-server-proc
 import { messageTypeOf } from '../process/envelope.js';
 import { MonitorRef } from '../process/monitor-ref.js';
 import { TimerRef } from '../process/timer-ref.js';
-import { REPLAYING, type AgentJournal, type AgentProcess, type AgentState, type JournalEntry } from './agent-process.js';
+import { jsonCopy, REPLAYING, type AgentJournal, type AgentProcess, type AgentState, type JournalEntry } from './agent-process.js';
 
 /**
  * Rebuilds the state an agent's journal leads to (`runtime.journal(name)`), with no network call
@@ -43,7 +43,7 @@ export async function replayAgent<S extends object = Record<never, never>>(cls: 
     if (method === undefined) continue; // unhandled live too: dead-lettered or refused, the state untouched
     await method.call(agent, payload, entry.kind === 'call' ? new From(++ref, null) : undefined);
   }
-  return copy(agent.state);
+  return jsonCopy(agent.state);
 }
 
 /** Where a replayed agent's actions go: nowhere. A call to another process cannot be replayed. */
@@ -65,14 +65,10 @@ function replayBinding(name: string): ProcessBinding {
   };
 }
 
-function copy<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
-}
-
 /** A journal's value as JSON data, or `InvalidOptionError` naming where it is not (a cycle, a BigInt). */
 function copyAt<T>(value: T, path: string): T {
   try {
-    return copy(value);
+    return jsonCopy(value);
   } catch (error) {
     throw new InvalidOptionError(`replayAgent journal ${path}`, error, 'JSON data');
   }
