@@ -12,6 +12,8 @@ export interface ActivationHost {
   /** Subscribes the name's subject; resolves once the server has the subscription. */
   serve(name: string): Promise<Subscription>;
   ownerOf(name: string): string | undefined;
+  /** Who runs `name` and under which epoch: this node while it serves it, else what the lease bucket says. */
+  whereis(name: string): { node: string; epoch: number } | undefined;
   /** A topology child started afresh (not a standby taking over): a stop recorded earlier no longer holds. */
   startedAfresh(name: string): Promise<void>;
   /** Retries the claim of a standby until it wins. */
@@ -77,6 +79,10 @@ export class NameActivation implements Activation {
 
   owner(): string | undefined {
     return this.valid ? this.host.self : this.host.ownerOf(this.name);
+  }
+
+  epoch(): number | undefined {
+    return this.host.whereis(this.name)?.epoch;
   }
 
   private unsubscribe(): void {

@@ -4,17 +4,22 @@ import { GenServerRuntime } from '../runtime/genserver.runtime.js';
 import type { GenServerEvent } from '../runtime/genserver-events.js';
 import type { TreeNode } from '../interfaces/supervision.interface.js';
 import { DASHBOARD_OPTIONS } from '../genserver.constants.js';
+import type { ProfilingHandle } from '../interfaces/process-info.interface.js';
 import type { DashboardProcess, DashboardSnapshot, DashboardUpdate, GenServerDashboardOptions } from './dashboard-options.interface.js';
+import { readTree, topProcesses, type Previous } from './dashboard-view.js';
 
 /** Events kept per process for its page. */
 const RECENT_EVENTS = 50;
+/** Processes in each top-N view unless `top` says otherwise. */
+export const DEFAULT_TOP = 50;
 /** Updates are coalesced to at most one per this many ms. */
 export const UPDATE_EVERY_MS = 1000;
 
 /**
  * What the dashboard shows, gathered only while a page is open: the tree and each process's figures
- * once a second (rates from the change of its counters), and the recent events of each process. With
- * no page open it holds nothing and subscribes to nothing: the runtime pays nothing for it.
+ * once a second (rates from the change of its counters; handler times and mailbox ages from the
+ * runtime's profiling, on while a page is open), and the recent events of each process. With no page
+ * open it holds nothing and subscribes to nothing: the runtime pays one field read per message.
  */
 @Injectable()
 export class DashboardCollector implements OnModuleDestroy {
@@ -23,7 +28,8 @@ export class DashboardCollector implements OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private eventsSubscription: { unsubscribe(): void } | null = null;
   private readonly recent = new Map<string, GenServerEvent[]>();
-  private previous = new Map<string, { processed: number; mailbox: number }>();
+  private previous: ReadonlyMap<string, Previous> = new Map();
+  private profiling: ProfilingHandle | null = null;
   private last: DashboardSnapshot | null = null;
   private seq = 0;
 
@@ -53,6 +59,7 @@ export class DashboardCollector implements OnModuleDestroy {
       const first = this.compute();
       let sent = new Map(first.processes.map((p) => [p.name, figures(p)]));
       let tree = JSON.stringify(first.tree);
+      let total = first.total;
       subscriber.next({ id: ++this.seq, update: { kind: 'snapshot', snapshot: first } });
       const subscription = this.updates.subscribe((snapshot) => {
         const now = new Map(snapshot.processes.map((p) => [p.name, figures(p)]));
@@ -62,8 +69,9 @@ export class DashboardCollector implements OnModuleDestroy {
         const treeChanged = nextTree !== tree;
         sent = now;
         tree = nextTree;
-        if (changed.length === 0 && removed.length === 0 && !treeChanged) return;
-        subscriber.next({ id: ++this.seq, update: { kind: 'delta', delta: { at: snapshot.at, changed, removed, ...(treeChanged ? { tree: snapshot.tree } : {}) } } });
+        if (changed.length === 0 && removed.length === 0 && !treeChanged && snapshot.total === total) return;
+        total = snapshot.total;
+        subscriber.next({ id: ++this.seq, update: { kind: 'delta', delta: { at: snapshot.at, changed, removed, total: snapshot.total, ...(treeChanged ? { tree: snapshot.tree } : {}) } } });
       });
       return () => {
         subscription.unsubscribe();
@@ -80,6 +88,7 @@ export class DashboardCollector implements OnModuleDestroy {
   private connect(): void {
     if (this.clients++ > 0) return;
     this.eventsSubscription = this.runtime.events$.subscribe((event) => this.record(event));
+    this.profiling = this.runtime.startProfiling();
     this.timer = setInterval(() => this.updates.next(this.compute()), UPDATE_EVERY_MS);
     this.timer.unref();
   }
@@ -94,8 +103,10 @@ export class DashboardCollector implements OnModuleDestroy {
     this.timer = null;
     this.eventsSubscription?.unsubscribe();
     this.eventsSubscription = null;
+    this.profiling?.stop();
+    this.profiling = null;
     this.recent.clear();
-    this.previous.clear();
+    this.previous = new Map();
     this.last = null;
   }
 
@@ -110,37 +121,11 @@ export class DashboardCollector implements OnModuleDestroy {
 
   private compute(): DashboardSnapshot {
     const now = Date.now();
-    const previous = this.previous;
-    const next = new Map<string, { processed: number; mailbox: number }>();
-    const processes: DashboardProcess[] = [];
-    for (const name of this.runtime.list()) {
-      let status;
-      try {
-        status = this.runtime.status(name);
-      } catch {
-        continue; // gone between list() and status()
-      }
-      const before = previous.get(name);
-      next.set(name, { processed: status.processed, mailbox: status.mailbox });
-      const agent = status.agent === undefined ? undefined : { queued: status.agent.queued, inFlightTools: status.agent.inFlightTools, tokens: status.agent.tokens, cost: status.agent.cost };
-      processes.push({
-        name,
-        type: status.type,
-        status: status.status,
-        mailbox: status.mailbox,
-        processed: status.processed,
-        errors: status.errors,
-        restarts: status.restarts,
-        uptimeMs: status.uptimeMs,
-        rate: before === undefined ? 0 : Math.max(0, status.processed - before.processed) * (1000 / UPDATE_EVERY_MS),
-        growth: before === undefined ? 0 : status.mailbox - before.mailbox,
-        ...(status.lastError === undefined ? {} : { lastError: status.lastError }),
-        ...(status.node === undefined ? {} : { node: status.node }),
-        ...(agent === undefined ? {} : { agent }),
-      });
-    }
-    if (this.timer !== null) this.previous = next;
-    const snapshot: DashboardSnapshot = { at: now, tree: this.runtime.tree() as TreeNode | undefined, processes, actions: this.options.actions === true };
+    const seconds = this.last === null ? 0 : (now - this.last.at) / 1000;
+    const { tree, processes } = readTree(this.runtime.tree() as TreeNode | undefined, this.previous, seconds);
+    if (this.timer !== null) this.previous = new Map(processes.map((p) => [p.name, { processed: p.processed, mailbox: p.mailbox }]));
+    const top = this.options.top ?? DEFAULT_TOP;
+    const snapshot: DashboardSnapshot = { at: now, tree, processes: topProcesses(processes, top), total: processes.length, top, actions: this.options.actions === true };
     if (this.timer !== null) this.last = snapshot;
     return snapshot;
   }

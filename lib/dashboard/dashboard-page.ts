@@ -17,8 +17,8 @@ export function dashboardHtml(base: string): string {
 <main>
 <section aria-labelledby="tree-title"><h2 id="tree-title">Supervision tree</h2><ul id="tree" class="tree"></ul></section>
 <section aria-labelledby="top-title"><h2 id="top-title">Processes</h2>
-<p><label for="sort">Sort by </label><select id="sort"><option value="mailbox">mailbox length</option><option value="growth">mailbox growth</option><option value="rate">messages/s</option><option value="restarts">restarts</option><option value="name">name</option></select></p>
-<table id="processes"><thead><tr><th scope="col">name</th><th scope="col">type</th><th scope="col">status</th><th scope="col">mailbox</th><th scope="col">growth</th><th scope="col">msg/s</th><th scope="col">restarts</th><th scope="col">uptime</th><th scope="col">last crash</th><th scope="col">agent</th></tr></thead><tbody></tbody></table>
+<p><label for="sort">Top processes by </label><select id="sort"><option value="mailbox">mailbox length</option><option value="growth">mailbox growth</option><option value="rate">messages/s</option><option value="restarts">restarts</option><option value="oldestMs">age of oldest message</option></select> <span id="shown"></span></p>
+<table id="processes"><thead><tr><th scope="col">name</th><th scope="col">type</th><th scope="col">status</th><th scope="col">mailbox</th><th scope="col">oldest</th><th scope="col">growth</th><th scope="col">msg/s</th><th scope="col">handler p50 / p99</th><th scope="col">restarts</th><th scope="col">uptime</th><th scope="col">node</th><th scope="col">last crash</th><th scope="col">agent</th></tr></thead><tbody></tbody></table>
 </section>
 <section id="detail" aria-labelledby="detail-title" hidden><h2 id="detail-title">Process</h2><div id="detail-body"></div></section>
 </main>
@@ -53,6 +53,7 @@ export const DASHBOARD_JS = `
     return node;
   };
   const badge = (status) => el('span', { className: 'status status-' + status, textContent: status });
+  const ms = (value) => value < 1 ? (value * 1000).toPrecision(3) + ' µs' : value.toPrecision(3) + ' ms';
   const uptime = (ms) => ms < 1000 ? ms + ' ms' : ms < 60000 ? (ms / 1000).toFixed(0) + ' s' : (ms / 60000).toFixed(0) + ' min';
 
   function treeItem(node) {
@@ -64,9 +65,10 @@ export const DASHBOARD_JS = `
     item.append(label, ' ', el('span', { textContent: kind + ' ' }), badge(node.status));
     if (node.restarts) item.append(' restarts ' + node.restarts);
     if (node.intensity) item.append(' intensity ' + node.intensity.restarts + '/' + node.intensity.maxRestarts + ' in ' + node.intensity.withinMs + ' ms');
-    if (node.mailbox) item.append(' mailbox ' + node.mailbox);
-    if (node.node) item.append(' on ' + node.node);
-    if (node.children && node.children.length) item.append(el('ul', {}, ...node.children.map(treeItem)));
+    if (node.node) item.append(' on ' + node.node + (node.epoch !== undefined ? ' epoch ' + node.epoch : ''));
+    const children = (node.children || []).map(treeItem);
+    if (node.omitted) children.push(el('li', { textContent: '… and ' + node.omitted + ' more running processes (see the top views)' }));
+    if (children.length) item.append(el('ul', {}, ...children));
     return item;
   }
 
@@ -75,7 +77,8 @@ export const DASHBOARD_JS = `
     if (!s) return;
     document.getElementById('tree').replaceChildren(...(s.tree ? [treeItem(s.tree)] : []));
     const key = state.sort;
-    const rows = [...s.processes].sort((a, b) => key === 'name' ? a.name.localeCompare(b.name) : (b[key] || 0) - (a[key] || 0));
+    const rows = [...s.processes].sort((a, b) => (b[key] || 0) - (a[key] || 0) || (a.name < b.name ? -1 : 1)).slice(0, s.top);
+    document.getElementById('shown').textContent = rows.length < s.total ? 'top ' + rows.length + ' of ' + s.total : s.total + ' processes';
     document.querySelector('#processes tbody').replaceChildren(...rows.map((p) => {
       const open = el('button', { type: 'button', textContent: p.name });
       open.dataset.name = p.name;
@@ -83,7 +86,7 @@ export const DASHBOARD_JS = `
       const agent = p.agent ? 'queued ' + p.agent.queued + ', tools ' + p.agent.inFlightTools + ', tokens ' + (p.agent.tokens.input + p.agent.tokens.output) + ', $' + p.agent.cost.toFixed(4) : '';
       // A delta leaves out a process whose only change is its uptime: it is extrapolated here.
       const up = p.uptimeMs > 0 ? p.uptimeMs + (s.at - p.seenAt) : 0;
-      const row = el('tr', {}, el('td', {}, open), el('td', { textContent: p.type }), el('td', {}, badge(p.status)), el('td', { textContent: p.mailbox }), el('td', { textContent: p.growth }), el('td', { textContent: p.rate }), el('td', { textContent: p.restarts }), el('td', { textContent: uptime(up) }), el('td', { textContent: p.lastError || '' }), el('td', { textContent: agent }));
+      const row = el('tr', {}, el('td', {}, open), el('td', { textContent: p.type }), el('td', {}, badge(p.status)), el('td', { textContent: p.mailbox }), el('td', { textContent: p.oldestMs !== undefined ? p.oldestMs + ' ms' : '' }), el('td', { textContent: p.growth }), el('td', { textContent: p.rate }), el('td', { textContent: p.handlerMs ? ms(p.handlerMs.p50) + ' / ' + ms(p.handlerMs.p99) : '' }), el('td', { textContent: p.restarts }), el('td', { textContent: uptime(up) }), el('td', { textContent: p.node ? p.node + (p.epoch !== undefined ? ' (epoch ' + p.epoch + ')' : '') : '' }), el('td', { textContent: p.lastError || '' }), el('td', { textContent: agent }));
       row.dataset.name = p.name;
       return row;
     }));
@@ -104,7 +107,8 @@ export const DASHBOARD_JS = `
     const body = document.getElementById('detail-body');
     if (!response.ok) { body.replaceChildren(el('p', { textContent: name + ': ' + response.status })); return; }
     const data = await response.json();
-    const parts = [el('h3', { textContent: name }), el('pre', { textContent: JSON.stringify(data.status, null, 2) })];
+    const { state: processState, traceIds, ...figures } = data.status;
+    const parts = [el('h3', { textContent: name }), el('pre', { textContent: JSON.stringify(figures, null, 2) }), el('h4', { textContent: 'State' }), el('pre', { textContent: processState === undefined ? '(none)' : JSON.stringify(processState, null, 2) })];
     if (state.snapshot && state.snapshot.actions) {
       for (const action of ['restart', 'stop', 'cancel']) {
         const button = el('button', { type: 'button', textContent: action });
@@ -116,7 +120,8 @@ export const DASHBOARD_JS = `
         parts.push(button, ' ');
       }
     }
-    parts.push(el('h4', { textContent: 'Recent events' }), el('pre', { textContent: data.events.map((e) => e.type + ' ' + (e.reason ? JSON.stringify(e.reason) : '')).join('\\n') || '(none while this page was open)' }));
+    parts.push(el('h4', { textContent: 'Recent events' }), el('pre', { textContent: data.events.map((e) => new Date(e.at).toLocaleTimeString() + ' ' + e.type + (e.messageType ? ' ' + e.messageType : '') + (e.reason !== undefined ? ' ' + JSON.stringify(e.reason) : '')).join('\\n') || '(none while this page was open)' }));
+    parts.push(el('h4', { textContent: 'Trace ids of recent handled messages' }), el('pre', { textContent: (traceIds || []).join('\\n') || '(none traced while this page was open)' }));
     body.replaceChildren(...parts);
   }
 
@@ -138,6 +143,7 @@ export const DASHBOARD_JS = `
     for (const p of delta.changed) byName.set(p.name, Object.assign(p, { seenAt: delta.at }));
     s.processes = [...byName.values()];
     if ('tree' in delta) s.tree = delta.tree;
+    s.total = delta.total;
     s.at = delta.at;
     updated(delta.at);
   });

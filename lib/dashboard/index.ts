@@ -1,2 +1,2 @@
 export { GenServerDashboardModule } from './genserver-dashboard.module.js';
-export type { GenServerDashboardOptions, DashboardSnapshot, DashboardProcess, DashboardDelta, DashboardUpdate } from './dashboard-options.interface.js';
+export type { GenServerDashboardOptions, DashboardSnapshot, DashboardProcess, DashboardDelta, DashboardUpdate, DashboardTreeNode } from './dashboard-options.interface.js';

@@ -44,8 +44,22 @@ export interface ProcessStatus {
   readonly uptimeMs: number;
   /** In a cluster: the node that runs it (this one, or the one a standby waits on). */
   readonly node?: string;
+  /** A cluster-wide process: the fencing epoch of the claim that runs it, as this node last heard. */
+  readonly epoch?: number;
   /** An agent's counters (see `AgentProcess`). */
   readonly agent?: AgentStatus;
+  /** While profiled (`GenServerRuntime.startProfiling`): handler time in ms over the last few seconds, once one was timed. */
+  readonly handlerMs?: { readonly p50: number; readonly p99: number };
+  /** While profiled, with messages waiting: ms the oldest of them has waited (since profiling began, for one queued before). */
+  readonly oldestMs?: number;
+  /** While profiled: trace ids of the last (up to 10) handled messages that carried a trace context, newest last. */
+  readonly traceIds?: readonly string[];
+}
+
+/** What `GenServerRuntime.startProfiling` returns. */
+export interface ProfilingHandle {
+  /** Ends this caller's profiling (profiling stops once every caller has stopped); idempotent. */
+  stop(): void;
 }
 
 /** Options of `GenServerRuntime.start`. */

@@ -109,6 +109,11 @@ export interface TreeNode {
   readonly uptimeMs?: number;
   /** In a cluster (processes only): the node that runs it, when one does. */
   readonly node?: string;
+  /** A cluster-wide process: the fencing epoch of the claim that runs it. */
+  readonly epoch?: number;
+  /** While profiled (processes only): as in `ProcessStatus`. */
+  readonly handlerMs?: { readonly p50: number; readonly p99: number };
+  readonly oldestMs?: number;
   /** An agent's counters (see `AgentProcess`). */
   readonly agent?: AgentStatus;
   /** Supervisors only: the restarts inside the current window, of the `maxRestarts` it allows. */

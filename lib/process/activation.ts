@@ -20,6 +20,8 @@ export interface Activation {
   retire(release: boolean): Promise<void>;
   /** The node that runs the name, as far as this node knows (this node while it serves it). */
   owner(): string | undefined;
+  /** The fencing epoch of the claim that runs it, as far as this node knows. */
+  epoch(): number | undefined;
 }
 
 /** What the cluster calls back on the cell of a cluster-wide process. */

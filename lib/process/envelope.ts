@@ -31,6 +31,11 @@ export interface Envelope {
    * is in-process; a networked router writes it as W3C headers with `toW3C` and reads it with `fromW3C`.
    */
   readonly trace: TraceCarrier | undefined;
+  /**
+   * While the runtime is profiled: when the message entered the mailbox (the profiler's coarse
+   * `performance.now()` ms; 0 when it came in before profiling began).
+   */
+  queuedAt?: number;
 }
 
 /**
@@ -53,6 +58,9 @@ export class MessageEnvelope implements Envelope {
     readonly incarnation: number | undefined,
     readonly trace: TraceCarrier | undefined,
   ) {}
+
+  // Declared with a value so every envelope has the field from birth: stamping it later must not change its shape.
+  queuedAt = 0;
 }
 
 /** Reads the `type` field a handler pattern matches against (a getter that throws, throws). */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { context, type Context } from '@opentelemetry/api';
 import { armTimer } from '../common/scheduler.js';
 import type { ProcessType } from './process-type.js';
@@ -18,6 +19,8 @@ export interface RunnerOwner {
   crashed(envelope: Envelope, error: unknown): void | Promise<void>;
   /** No handler matches the message. */
   unhandled(envelope: Envelope): void;
+  /** While profiled: a handler finished after `ms` (-1 when it was not among those timed). */
+  profiled(envelope: Envelope, ms: number): void;
 }
 
 /**
@@ -32,6 +35,8 @@ export class HandlerRunner {
   private trace: MessageTrace | null = null;
   /** The watchdog of the running handler, when it is async and limited. */
   private watchdog: unknown = null;
+  /** `performance.now()` when the running handler began, if it is one the profiler times; else 0. */
+  private timedFrom = 0;
 
   constructor(
     private readonly owner: RunnerOwner,
@@ -51,6 +56,8 @@ export class HandlerRunner {
     const method = owner.type.handlers.find(envelope.kind, envelope.type);
     if (method === undefined) return owner.unhandled(envelope);
     this.current = envelope;
+    const profiler = owner.ports.profiler;
+    this.timedFrom = profiler !== null && profiler.sample() ? performance.now() : 0;
     const fault = owner.ports.faults?.messageFault(owner.name);
     if (fault !== undefined) return this.crash(envelope, fault);
     const limited = this.limitMs !== Infinity;
@@ -90,6 +97,7 @@ export class HandlerRunner {
   abandon(): Envelope | null {
     const envelope = this.current;
     this.current = null;
+    this.timedFrom = 0;
     this.stopWatchdog();
     if (envelope) this.endTrace('timeout', new Error('handler abandoned after shutdownMs'));
     return envelope;
@@ -136,6 +144,7 @@ export class HandlerRunner {
   private complete(envelope: Envelope, value: unknown): void | Promise<void> {
     if (this.current !== envelope) return; // a handler abandoned at shutdown: its outcome is moot
     this.current = null;
+    if (this.timedFrom !== 0 || (envelope.trace !== undefined && this.owner.ports.profiler !== null)) this.profiled(envelope);
     this.endTrace('ok');
     return this.owner.completed(envelope, value);
   }
@@ -143,7 +152,14 @@ export class HandlerRunner {
   private crash(envelope: Envelope, error: unknown): void | Promise<void> {
     if (this.current !== envelope) return;
     this.current = null;
+    if (this.timedFrom !== 0 || (envelope.trace !== undefined && this.owner.ports.profiler !== null)) this.profiled(envelope);
     this.endTrace(error === 'handler_timeout' ? 'timeout' : 'crashed', error);
     return this.owner.crashed(envelope, error);
+  }
+
+  private profiled(envelope: Envelope): void {
+    const ms = this.timedFrom === 0 ? -1 : performance.now() - this.timedFrom;
+    this.timedFrom = 0;
+    this.owner.profiled(envelope, ms);
   }
 }

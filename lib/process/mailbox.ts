@@ -52,6 +52,11 @@ export class Mailbox<T> implements Observer<T> {
     return this.queue === null ? 0 : this.queue.length;
   }
 
+  /** The oldest waiting message, left in place. */
+  peek(): T | undefined {
+    return this.queue === null ? undefined : this.queue.peek();
+  }
+
   next(item: T): void {
     (this.queue ??= new RingQueue<T>()).push(item);
     if (this.state === 0) this.schedule();

@@ -22,6 +22,7 @@ import { END_INCARNATION, PROCESS_BINDING, STATUS_DETAILS, type GenServerProcess
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
+import { ProcessProfile, type ProfileFigures } from './process-profile.js';
 import { isNoReply } from './no-reply.js';
 import { armTimer } from '../common/scheduler.js';
 import type { ProcessPorts } from './process-ports.js';
@@ -67,6 +68,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   // Both made on first use: an idle process (there may be 100 000) has neither.
   private runner: HandlerRunner | null = null;
   private counters: ProcessStats | null = null;
+  /** Its handler times and trace ids while the runtime is profiled (see `GenServerRuntime.profile`). */
+  private profile: ProcessProfile | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
@@ -165,6 +168,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   accept(envelope: Envelope): GenServerError | undefined {
     if (this.stopReason !== null) return new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (this.mailbox.length >= this.options.maxMailbox) return new MailboxFullError(this.name, this.options.maxMailbox);
+    const profiler = this.ports.profiler;
+    if (profiler !== null) envelope.queuedAt = profiler.tick;
     this.mailbox.next(envelope);
     if (envelope.trace !== undefined) this.ports.telemetry.enqueued(envelope, this.mailbox.length);
     return undefined;
@@ -173,13 +178,13 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   snapshot(): ProcessStatus {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     const node = this.node();
-    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }), ...this.details() };
+    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...this.placement(node), ...this.details(), ...this.profileFigures() };
   }
 
   tree(): TreeNode {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
     const node = this.node();
-    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...(node === undefined ? {} : { node }), ...this.details() };
+    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...this.placement(node), ...this.details(), ...this.profileFigures(false) };
   }
 
   /** What the instance adds to status and tree (see `STATUS_DETAILS`); nothing if that throws. */
@@ -192,6 +197,34 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       Logger.warn(`status details threw: ${describeCause(error)}`, this.name);
       return undefined;
     }
+  }
+
+  /** In a cluster: the node that runs it and, for a cluster-wide process, the epoch of its claim. */
+  private placement(node: string | undefined): { node?: string; epoch?: number } {
+    if (node === undefined) return {};
+    const epoch = this.activation?.epoch();
+    return epoch === undefined ? { node } : { node, epoch };
+  }
+
+  /** While the runtime is profiled: handler time, the age of the oldest waiting message, and (with `traces`) trace ids. */
+  private profileFigures(traces = true): ProfileFigures | undefined {
+    const profile = this.currentProfile();
+    if (profile === null) return undefined;
+    const { traceIds, ...figures } = profile.figures(this.mailbox.peek()?.queuedAt);
+    return traces && traceIds !== undefined ? { ...figures, traceIds } : figures;
+  }
+
+  /** Its profile under the runtime's profiler (a fresh one when profiling began since); `null` when not profiled. */
+  private currentProfile(): ProcessProfile | null {
+    const profiler = this.ports.profiler;
+    if (profiler === null) return null;
+    const profile = this.profile;
+    return profile !== null && profile.profiler === profiler ? profile : (this.profile = new ProcessProfile(profiler));
+  }
+
+  /** Profiling ended: what was measured goes. */
+  unprofile(): void {
+    this.profile = null;
   }
 
   /** In a cluster: the node that runs it (this one, or the owner a standby waits on). */
@@ -576,6 +609,13 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: envelope.type, state });
     this.ports.outbox.deadLetter(envelope, 'crashed');
     return this.exitItself(crashReason(error));
+  }
+
+  profiled(envelope: Envelope, ms: number): void {
+    const profile = this.currentProfile();
+    if (profile === null) return;
+    if (ms >= 0) profile.timed(ms);
+    if (envelope.trace !== undefined) profile.traced(envelope.trace.traceId);
   }
 
   unhandled(envelope: Envelope): void {

@@ -7,6 +7,7 @@ import type { From } from './from.js';
 import type { MonitorRef } from './monitor-ref.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { FaultHooks } from '../common/fault-hooks.js';
+import type { Profiler } from './process-profile.js';
 
 /**
  * A process that may be blocked on a call it made: it is, while it still runs the handler of the
@@ -62,6 +63,8 @@ export interface ProcessPorts {
   readonly faults: FaultHooks | null;
   /** In a cluster: this node's name (status and tree show it). */
   readonly node: string | undefined;
+  /** While the runtime is profiled (a dashboard page is open): what times handlers and stamps arrivals. */
+  readonly profiler: Profiler | null;
   emit(event: GenServerEvent): void;
   /** Forgets a process that has stopped. */
   release(name: string): void;

@@ -20,6 +20,11 @@ export class RingQueue<T> {
     this.size++;
   }
 
+  /** The oldest item, left in place. */
+  peek(): T | undefined {
+    return this.size === 0 ? undefined : this.buffer[this.head];
+  }
+
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.buffer[this.head];

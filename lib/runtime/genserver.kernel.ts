@@ -22,6 +22,7 @@ import type { IsolationOptions, WorkerOptions } from '../interfaces/gen-server-o
 import type { From } from '../process/from.js';
 import { ProcessCell, type ChildOptions } from '../process/process-cell.js';
 import type { Caller, MonitorRegistry, Outbox, ProcessPorts } from '../process/process-ports.js';
+import { Profiler } from '../process/process-profile.js';
 import type { CheckpointPolicy, StateStore } from '../interfaces/state-store.interface.js';
 import { SpecReader } from '../supervisor/spec-reader.js';
 import { Telemetry } from '../telemetry/telemetry.js';
@@ -228,6 +229,24 @@ export class GenServerKernel implements ProcessPorts, Outbox, ClusterHost {
   /** In a cluster: this node's name. */
   get node(): string | undefined {
     return this.cluster?.self;
+  }
+
+  /** While profiled (see `GenServerRuntime.startProfiling`): times handlers and stamps arrivals. */
+  profiler: Profiler | null = null;
+  private profiling = 0;
+
+  /** Profiles every process until the returned function is called; counted, so watchers may overlap. */
+  startProfiling(): () => void {
+    if (this.profiling++ === 0) this.profiler = new Profiler();
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      if (--this.profiling > 0) return;
+      this.profiler?.stop();
+      this.profiler = null;
+      for (const name of this.registry.names()) this.registry.get(name)?.unprofile();
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import type {
   CallOptions,
   ProcessRef,
   ProcessStatus,
+  ProfilingHandle,
   StartOptions,
 } from '../interfaces/process-info.interface.js';
 import { exitReasonOf, type ExitReason } from '../process/exit-reason.js';
@@ -214,6 +215,19 @@ export class GenServerRuntime {
   /** In a cluster: the live nodes, this one first, with the cluster-wide processes each runs; `[]` without one. */
   nodes(): ClusterNodeInfo[] {
     return this.kernel.cluster?.nodes() ?? [];
+  }
+
+  /**
+   * Profiles every process until `stop()` is called: while on, `status()` and `tree()` also tell
+   * each process's handler time (p50/p99 in ms over the last few seconds; every handler is timed up
+   * to 50 000 a second, an even sample above), the age of its oldest waiting message (to ~10 ms),
+   * and `status()` the trace ids of its last handled messages. Off, the message path pays one
+   * field read. Several callers may profile at once; it ends when the last stops. The dashboard
+   * profiles while a page is open.
+   */
+  startProfiling(): ProfilingHandle {
+    const stop = this.kernel.startProfiling();
+    return { stop };
   }
 
   /** Names of the registered processes, in start order. */
