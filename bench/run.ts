@@ -19,6 +19,7 @@ import { clusterSection } from './cluster-section.js';
 import { failover, failoverSection, failoverSkipReason } from './failover.js';
 import { clusterSkipReason, clusterThroughput } from './cluster-throughput.js';
 import { isolation, isolationSection } from './isolation.js';
+import { dashboardOverhead, dashboardSection } from './dashboard-overhead.js';
 
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
@@ -166,6 +167,8 @@ async function main() {
   const failoverSkipped = failoverSkipReason();
   const k = failoverSection(failoverSkipped ? { skipped: failoverSkipped } : await failover(log));
   const l = isolationSection(await isolation(log));
+  log('(p) dashboard at 10 000 processes…');
+  const dash = dashboardSection(await dashboardOverhead(log));
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -274,6 +277,7 @@ builds the instance, \`init\` runs, the name is registered) took ${fmt(d.startUs
 ${j}
 ${k}
 ${l}
+${dash}
 ## Where the time goes
 
 - Casts: what the baseline does not do per message is build a full envelope (9 fields, about 96 bytes:

@@ -53,7 +53,7 @@ export const DASHBOARD_JS = `
     return node;
   };
   const badge = (status) => el('span', { className: 'status status-' + status, textContent: status });
-  const ms = (value) => value < 1 ? (value * 1000).toPrecision(3) + ' µs' : value.toPrecision(3) + ' ms';
+  const ms = (value) => value < 0.001 ? '< 1 µs' : value < 1 ? (value * 1000).toPrecision(3) + ' µs' : value.toPrecision(3) + ' ms';
   const uptime = (ms) => ms < 1000 ? ms + ' ms' : ms < 60000 ? (ms / 1000).toFixed(0) + ' s' : (ms / 60000).toFixed(0) + ' min';
 
   function treeItem(node) {

@@ -22,7 +22,7 @@ import { END_INCARNATION, PROCESS_BINDING, STATUS_DETAILS, type GenServerProcess
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
-import { ProcessProfile, type ProfileFigures } from './process-profile.js';
+import { ProcessProfile } from './process-profile.js';
 import { isNoReply } from './no-reply.js';
 import { armTimer } from '../common/scheduler.js';
 import type { ProcessPorts } from './process-ports.js';
@@ -177,14 +177,42 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
 
   snapshot(): ProcessStatus {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
-    const node = this.node();
-    return { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs(), ...this.placement(node), ...this.details(), ...this.profileFigures() };
+    const status = { name: this.name, type: this.type.typeName, status: this.status, mailbox: this.mailbox.length, processed, errors, restarts, stuck, state: this.presentState(), lastError, uptimeMs: this.uptimeMs() };
+    return this.addFigures(status, true);
   }
 
   tree(): TreeNode {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
+    const node: TreeNode = { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
+    return this.addFigures(node, false);
+  }
+
+  /**
+   * Adds what only some processes have: the node (and a cluster-wide process's epoch), the
+   * instance's details, and while profiled handler time, the oldest message's age and (with
+   * `traces`) trace ids. Assigned, not spread: `tree()` runs this for every process once a second
+   * while a dashboard is open.
+   */
+  private addFigures<T extends object>(into: T, traces: boolean): T {
+    const figures = into as Record<string, unknown>;
     const node = this.node();
-    return { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(), ...this.placement(node), ...this.details(), ...this.profileFigures(false) };
+    if (node !== undefined) {
+      figures.node = node;
+      const epoch = this.activation?.epoch();
+      if (epoch !== undefined) figures.epoch = epoch;
+    }
+    const details = this.details();
+    if (details !== undefined) Object.assign(figures, details);
+    const profiler = this.ports.profiler;
+    if (profiler === null) return into;
+    const profile = this.profile !== null && this.profile.profiler === profiler ? this.profile : null;
+    const handlerMs = profile?.handlerMs();
+    if (handlerMs !== undefined) figures.handlerMs = handlerMs;
+    const oldest = this.mailbox.peek();
+    if (oldest !== undefined) figures.oldestMs = profiler.ageOf(oldest.queuedAt);
+    const traceIds = traces ? profile?.traceIds() : undefined;
+    if (traceIds !== undefined) figures.traceIds = traceIds;
+    return into;
   }
 
   /** What the instance adds to status and tree (see `STATUS_DETAILS`); nothing if that throws. */
@@ -197,21 +225,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
       Logger.warn(`status details threw: ${describeCause(error)}`, this.name);
       return undefined;
     }
-  }
-
-  /** In a cluster: the node that runs it and, for a cluster-wide process, the epoch of its claim. */
-  private placement(node: string | undefined): { node?: string; epoch?: number } {
-    if (node === undefined) return {};
-    const epoch = this.activation?.epoch();
-    return epoch === undefined ? { node } : { node, epoch };
-  }
-
-  /** While the runtime is profiled: handler time, the age of the oldest waiting message, and (with `traces`) trace ids. */
-  private profileFigures(traces = true): ProfileFigures | undefined {
-    const profile = this.currentProfile();
-    if (profile === null) return undefined;
-    const { traceIds, ...figures } = profile.figures(this.mailbox.peek()?.queuedAt);
-    return traces && traceIds !== undefined ? { ...figures, traceIds } : figures;
   }
 
   /** Its profile under the runtime's profiler (a fresh one when profiling began since); `null` when not profiled. */
