@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { fileURLToPath } from 'node:url';
 import { GenServerModule, topology, type GenServerModuleOptions } from 'nestjs-genserver';
+import { GenServerDashboardModule } from 'nestjs-genserver/dashboard';
 import { AgentModel } from './agent-model.provider.js';
 import { AgentModelModule } from './agent-model.module.js';
 import { AgentsController } from './agents.controller.js';
@@ -9,6 +10,7 @@ import { AppController } from './app.controller.js';
 import { Clock } from './clock.service.js';
 import { ClusterController } from './cluster.controller.js';
 import { NodeName } from './node-name.service.js';
+import { OpsGuard } from './ops.guard.js';
 import { RateLimiter } from './rate-limiter.genserver.js';
 import { SessionAgent } from './session-agent.genserver.js';
 import { SessionsController } from './sessions.controller.js';
@@ -42,8 +44,10 @@ function genserverConfig(): { genserver: GenServerModuleOptions } {
         agents: { model: agentModel.model },
       }),
     }),
+    // The live dashboard at /genserver, open to this machine only, with its restart/stop/cancel buttons.
+    GenServerDashboardModule.forRoot({ path: '/genserver', guard: OpsGuard, actions: true }),
   ],
-  providers: [Clock, NodeName, RateLimiter, TtlCache, WorkerAgent, SessionAgent, SupportAgent],
+  providers: [OpsGuard, Clock, NodeName, RateLimiter, TtlCache, WorkerAgent, SessionAgent, SupportAgent],
   controllers: [AppController, SessionsController, ClusterController, AgentsController],
 })
 export class AppModule {}

@@ -18,6 +18,7 @@ async function bootstrap() {
   const url = `http://127.0.0.1:${port}`;
   Logger.log(`Sample app listening on ${url}`, 'Sample');
   Logger.log(`Try: curl -X POST ${url}/acquire   |   curl -X POST -H 'content-type: application/json' -d '{"text":"hello"}' ${url}/work   |   curl ${url}/processes`, 'Sample');
+  Logger.log(`Dashboard: ${url}/genserver (the supervision tree, live)`, 'Sample');
   Logger.log(`Try the agent: curl -H 'content-type: application/json' -d '{"input":"Am I within my rate limit?"}' ${url}/agents/support/tasks   |   curl -N '${url}/agents/support/tasks/t1/events?input=remember%20color%3Dblue'`, 'Sample');
 }
 

@@ -66,6 +66,18 @@ describe('sample app over HTTP', () => {
     expect(missing.body).toMatchObject({ error: 'NoSuchProcessError', message: 'no process is registered under the name "cache"' });
   });
 
+  it('serves the dashboard at /genserver to this machine, with the processes of the sample and its actions on', async () => {
+    const page = await request(app.getHttpServer()).get('/genserver').expect(200);
+    expect(page.text).toContain('/genserver/assets/dashboard.js');
+    const { body } = await request(app.getHttpServer()).get('/genserver/api/snapshot').expect(200);
+    expect(body.actions).toBe(true);
+    expect(body.processes.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['rate_limiter', 'cache', 'support']));
+    await request(app.getHttpServer()).post('/genserver/api/processes/cache/restart').expect(200, { ok: true });
+    const runtime = app.get(GenServerRuntime);
+    for (let i = 0; i < 100 && runtime.status('cache').restarts === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runtime.status('cache')).toMatchObject({ status: 'running', restarts: 1 });
+  });
+
   it('runs chat sessions under a dynamic supervisor with checkpointed state: a crash restarts only that session', async () => {
     const http = () => request(app.getHttpServer());
     await http().post('/sessions/ann').expect(201, { session: 'ann' });
