@@ -67,7 +67,7 @@ export const DASHBOARD_JS = `
     if (node.intensity) item.append(' intensity ' + node.intensity.restarts + '/' + node.intensity.maxRestarts + ' in ' + node.intensity.withinMs + ' ms');
     if (node.node) item.append(' on ' + node.node + (node.epoch !== undefined ? ' epoch ' + node.epoch : ''));
     const children = (node.children || []).map(treeItem);
-    if (node.omitted) children.push(el('li', { textContent: '… and ' + node.omitted + ' more running processes (see the top views)' }));
+    if (node.omitted) children.push(el('li', { className: 'omitted', textContent: '… and ' + node.omitted + ' more running processes (see the top views)' }));
     if (children.length) item.append(el('ul', {}, ...children));
     return item;
   }

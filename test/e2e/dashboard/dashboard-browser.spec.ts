@@ -136,4 +136,30 @@ describe('the dashboard in a real browser', () => {
     for (const ratio of ratios) expect(ratio).toBeGreaterThanOrEqual(4.5);
     await page.close();
   });
+
+  it('at scale: lists the top N of all processes, cuts a long child list with a count, and the panel tells handler time and trace ids', async () => {
+    const names = Array.from({ length: 130 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
+    for (const name of names) await app.runtime.start(Ledger, { name, supervisor: 'pool' });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}/genserver`);
+      const total = app.runtime.list().length;
+      await page.locator('#shown', { hasText: `top 50 of ${total}` }).waitFor({ timeout: 3000 });
+      expect(await page.locator('#processes tbody tr').count()).toBe(50);
+      // The pool has over 100 children: the first 100 are listed, then a line counts the rest.
+      const pool = app.runtime.tree()!.children!.find((child) => child.name === 'pool')!;
+      await page.locator('#tree li.omitted', { hasText: `… and ${pool.children!.length - 100} more running processes` }).waitFor({ timeout: 3000 });
+      // A crash puts a process at the head of the restarts view, whatever its name.
+      await app.runtime.cast('bulk-129', { type: 'boom' });
+      await page.locator('#sort').selectOption('restarts');
+      await page.locator('#processes tbody tr[data-name="bulk-129"]').waitFor({ timeout: 3000 });
+      for (let i = 0; i < 20; i++) await app.runtime.call('ledger', { type: 'inc' });
+      await page.locator('#tree button[data-name="ledger"]').click();
+      await page.locator('#detail pre', { hasText: '"handlerMs"' }).waitFor({ timeout: 3000 });
+      await page.locator('#detail h4', { hasText: 'Trace ids of recent handled messages' }).waitFor();
+      await page.close();
+    } finally {
+      for (const name of names) await app.runtime.stop(name);
+    }
+  });
 });
