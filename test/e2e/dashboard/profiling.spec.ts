@@ -148,7 +148,7 @@ describe('runtime.startProfiling()', () => {
     const status = app.runtime.status('held');
     expect(status.mailbox).toBe(3);
     expect(status.oldestMs).toBeGreaterThanOrEqual(200);
-    expect(status.oldestMs).toBeLessThanOrEqual(waited + 50); // stamped by a 10 ms clock: never older than it is
+    expect(status.oldestMs).toBeLessThanOrEqual(waited + 100); // stamped at arrival by a 10 ms clock, not from when profiling began (~300 ms more)
     const node = findNode(app.runtime.tree(), 'held')!;
     expect(node.oldestMs).toBeGreaterThanOrEqual(200);
     release.current.open();
@@ -214,8 +214,13 @@ describe('runtime.startProfiling()', () => {
     for (let i = 0; i < 5; i++) {
       await expect(app.runtime.call('crashy', { type: 'boom' })).rejects.toBeInstanceOf(ProcessCrashedError);
       await app.runtime.cast('crashy', { type: 'boom' });
+      const watcher = app.runtime.startProfiling(); // another watcher comes and goes while it restarts
+      expect(() => app.runtime.status('crashy')).not.toThrow();
       expect(await until(() => app.runtime.status('crashy').restarts === 2 * (i + 1) && app.runtime.status('crashy').status === 'running')).toBe(true);
+      watcher.stop();
       expect(() => app.runtime.tree()).not.toThrow();
+      // Only crashes handled so far: a crashed handler is timed too.
+      expect(app.runtime.status('crashy').handlerMs).toBeDefined();
     }
     await app.runtime.call('crashy', { type: 'spin', ms: 1 });
     const crashy = app.runtime.status('crashy');
@@ -249,9 +254,11 @@ describe('runtime.startProfiling()', () => {
     release.current.open();
     await app.runtime.call('doomed', { type: 'ping' });
     for (const field of PROFILE_FIELDS) expect(app.runtime.status('doomed')).not.toHaveProperty(field);
-    expect(app.runtime.status('doomed')).toMatchObject({ status: 'running', errors: 0 });
+    await sleep(50);
+    expect(app.runtime.status('doomed')).toMatchObject({ status: 'running', errors: 0, restarts: 0 });
     handle.stop();
-    expect(app.logger.at('error').some((line) => /profil/i.test(line.message))).toBe(false);
+    // The message path itself never failed (the last-resort guard logs "internal failure").
+    expect(app.logger.at('error').filter((line) => !/kaput/.test(line.message))).toEqual([]);
   });
 });
 
