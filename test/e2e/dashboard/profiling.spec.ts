@@ -160,6 +160,23 @@ describe('runtime.startProfiling()', () => {
     handle.stop();
   });
 
+  it('stamps an arrival right after a long synchronous handler with the time it came, not the time before the handler', async () => {
+    await boot();
+    await start('spinner');
+    await start('held');
+    const handle = app.runtime.startProfiling();
+    await app.runtime.cast('held', { type: 'hold' });
+    await sleep(50);
+    // The event loop is blocked 300 ms by the spinner; the note arrives right after, before any timer runs.
+    await app.runtime.call('spinner', { type: 'spin', ms: 300 });
+    await app.runtime.cast('held', { type: 'note' });
+    const status = app.runtime.status('held');
+    expect(status.mailbox).toBe(1);
+    expect(status.oldestMs).toBeDefined();
+    expect(status.oldestMs).toBeLessThan(100); // it has just arrived: not the ~300 ms of the blocked loop
+    handle.stop();
+  });
+
   it('counts a message queued before profiling began from when it began', async () => {
     await boot();
     await start('held');
