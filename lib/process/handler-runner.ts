@@ -57,7 +57,9 @@ export class HandlerRunner {
     if (method === undefined) return owner.unhandled(envelope);
     this.current = envelope;
     const profiler = owner.ports.profiler;
-    this.timedFrom = profiler !== null && profiler.sample() ? performance.now() : 0;
+    // The clock read that times the handler also moves the profiler's coarse clock on: arrivals
+    // stamped while a long synchronous stretch blocks its timer are not stamped from before it.
+    this.timedFrom = profiler !== null && profiler.sample() ? (profiler.tick = performance.now()) : 0;
     const fault = owner.ports.faults?.messageFault(owner.name);
     if (fault !== undefined) return this.crash(envelope, fault);
     const limited = this.limitMs !== Infinity;
@@ -158,7 +160,13 @@ export class HandlerRunner {
   }
 
   private profiled(envelope: Envelope): void {
-    const ms = this.timedFrom === 0 ? -1 : performance.now() - this.timedFrom;
+    let ms = -1;
+    if (this.timedFrom !== 0) {
+      const now = performance.now();
+      ms = now - this.timedFrom;
+      const profiler = this.owner.ports.profiler;
+      if (profiler !== null) profiler.tick = now;
+    }
     this.timedFrom = 0;
     this.owner.profiled(envelope, ms);
   }

@@ -218,7 +218,7 @@ describe('messaging', () => {
       const { envelope } = await dead;
       const copy = JSON.parse(JSON.stringify(envelope));
       expect(copy).toEqual({ ...envelope, from: null, deadline: undefined, incarnation: undefined, trace: undefined });
-      expect(Object.keys(envelope).sort()).toEqual(['deadline', 'from', 'id', 'incarnation', 'kind', 'payload', 'to', 'trace', 'type']);
+      expect(Object.keys(envelope).sort()).toEqual(['deadline', 'from', 'id', 'incarnation', 'kind', 'payload', 'queuedAt', 'to', 'trace', 'type']);
     });
 
     it('tells the handler who called, through a serializable From', async () => {
