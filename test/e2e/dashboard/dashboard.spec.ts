@@ -68,10 +68,11 @@ function readEvents(app: TestApp, path: string, until: (events: SseEvent[]) => b
       });
     });
     req.on('error', (error) => (events.length > 0 ? resolve(events) : reject(error)));
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       req.destroy();
       resolve(events);
     }, 5000);
+    req.on('close', () => clearTimeout(timer));
     req.end();
   });
 }
