@@ -6,7 +6,7 @@ import type { TreeNode } from '../interfaces/supervision.interface.js';
 import { DASHBOARD_OPTIONS } from '../genserver.constants.js';
 import type { ProfilingHandle } from '../interfaces/process-info.interface.js';
 import type { DashboardProcess, DashboardSnapshot, DashboardUpdate, GenServerDashboardOptions } from './dashboard-options.interface.js';
-import { readTree, topProcesses, type Previous } from './dashboard-view.js';
+import { DashboardView, topProcesses } from './dashboard-view.js';
 
 /** Events kept per process for its page. */
 const RECENT_EVENTS = 50;
@@ -28,7 +28,7 @@ export class DashboardCollector implements OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private eventsSubscription: { unsubscribe(): void } | null = null;
   private readonly recent = new Map<string, GenServerEvent[]>();
-  private previous: ReadonlyMap<string, Previous> = new Map();
+  private view = new DashboardView();
   private profiling: ProfilingHandle | null = null;
   private last: DashboardSnapshot | null = null;
   private seq = 0;
@@ -106,7 +106,7 @@ export class DashboardCollector implements OnModuleDestroy {
     this.profiling?.stop();
     this.profiling = null;
     this.recent.clear();
-    this.previous = new Map();
+    this.view = new DashboardView();
     this.last = null;
   }
 
@@ -120,12 +120,12 @@ export class DashboardCollector implements OnModuleDestroy {
   }
 
   private compute(): DashboardSnapshot {
-    const now = Date.now();
-    const seconds = this.last === null ? 0 : (now - this.last.at) / 1000;
-    const { tree, processes } = readTree(this.runtime.tree() as TreeNode | undefined, this.previous, seconds);
-    if (this.timer !== null) this.previous = new Map(processes.map((p) => [p.name, { processed: p.processed, mailbox: p.mailbox }]));
+    const at = Date.now();
+    // The view keeps each process's last figures for rates: only the timer's updates move it on.
+    const view = this.timer === null ? new DashboardView() : this.view;
+    const { tree, table } = view.read(this.runtime.tree() as TreeNode | undefined, at);
     const top = this.options.top ?? DEFAULT_TOP;
-    const snapshot: DashboardSnapshot = { at: now, tree, processes: topProcesses(processes, top), total: processes.length, top, actions: this.options.actions === true };
+    const snapshot: DashboardSnapshot = { at, tree, processes: topProcesses(table, top), total: table.nodes.length, top, actions: this.options.actions === true };
     if (this.timer !== null) this.last = snapshot;
     return snapshot;
   }

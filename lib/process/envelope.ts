@@ -32,8 +32,8 @@ export interface Envelope {
    */
   readonly trace: TraceCarrier | undefined;
   /**
-   * While the runtime is profiled: when the message entered the mailbox (the profiler's coarse
-   * `performance.now()` ms; 0 when it came in before profiling began).
+   * While the runtime is profiled: when the message entered the mailbox, in the profiler's coarse
+   * clock (a small integer; 0 when it came in before profiling began).
    */
   queuedAt?: number;
 }

@@ -59,7 +59,8 @@ export class HandlerRunner {
     const profiler = owner.ports.profiler;
     // The clock read that times the handler also moves the profiler's coarse clock on: arrivals
     // stamped while a long synchronous stretch blocks its timer are not stamped from before it.
-    this.timedFrom = profiler !== null && profiler.sample() ? (profiler.tick = performance.now()) : 0;
+    this.timedFrom = 0;
+    if (profiler !== null && profiler.sample()) profiler.moveOn((this.timedFrom = performance.now()));
     const fault = owner.ports.faults?.messageFault(owner.name);
     if (fault !== undefined) return this.crash(envelope, fault);
     const limited = this.limitMs !== Infinity;
@@ -165,7 +166,7 @@ export class HandlerRunner {
       const now = performance.now();
       ms = now - this.timedFrom;
       const profiler = this.owner.ports.profiler;
-      if (profiler !== null) profiler.tick = now;
+      if (profiler !== null) profiler.moveOn(now);
     }
     this.timedFrom = 0;
     this.owner.profiled(envelope, ms);

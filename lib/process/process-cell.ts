@@ -169,7 +169,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (this.stopReason !== null) return new ProcessStoppedError(this.name, describeReason(this.stopReason));
     if (this.mailbox.length >= this.options.maxMailbox) return new MailboxFullError(this.name, this.options.maxMailbox);
     const profiler = this.ports.profiler;
-    if (profiler !== null) envelope.queuedAt = profiler.tick;
+    if (profiler !== null) envelope.queuedAt = profiler.stamp;
     this.mailbox.next(envelope);
     if (envelope.trace !== undefined) this.ports.telemetry.enqueued(envelope, this.mailbox.length);
     return undefined;

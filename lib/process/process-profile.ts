@@ -5,8 +5,12 @@ import { performance } from 'node:perf_hooks';
  * some VMs, two per message would cost a cast a tenth of its time. Above it an even sample is timed.
  */
 const SAMPLES_PER_SECOND = 50_000;
-/** How often the coarse clock that stamps arrivals moves on. */
+/** How often the coarse clock that stamps arrivals moves on, and its unit. */
 const TICK_MS = 10;
+/** The largest stamp that stays a small integer (2³⁰ − 1 units of 10 ms: 124 days of profiling). */
+const MAX_STAMP = 2 ** 30 - 1;
+/** Weights are brought back to 1 past this (far from a double's range, which ends near 1e308). */
+const RESCALE_ABOVE = 1e100;
 /** The sampling rate is reconsidered after this many messages. */
 const ADAPT_EVERY = 4096;
 /** Each second, what was measured before counts this much less: figures follow the last few seconds. */
@@ -21,26 +25,30 @@ const BUCKETS = 120;
  * even sample once more than `SAMPLES_PER_SECOND` are handled), a coarse clock for arrival stamps
  * and ages, and the second the decaying histograms are at. Made when profiling starts, dropped when
  * it stops. Nothing here depends on a timer firing: under a load that never lets the event loop
- * turn, the sampling rate still adapts (every `ADAPT_EVERY` messages).
+ * turn, the sampling rate still adapts (every `ADAPT_EVERY` messages) and the clock moves on.
  */
 export class Profiler {
-  /** ms (`performance.now()`), moved on every `TICK_MS` and every `ADAPT_EVERY` messages. */
-  tick = performance.now();
-  readonly startedAt = this.tick;
+  /**
+   * The coarse clock: `TICK_MS` units since profiling began, plus 1 (0 marks a message queued before).
+   * A small integer on purpose: it is stored in every envelope, and a fractional value there would
+   * turn the field into a boxed double, one more allocation per message from then on, page or not.
+   */
+  stamp = 1;
+  private readonly startedAt = performance.now();
   private stride = 1;
   private countdown = 1;
   private seen = 0;
-  private windowFrom = this.tick;
+  private windowFrom = this.startedAt;
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
-    this.timer = setInterval(() => (this.tick = performance.now()), TICK_MS);
+    this.timer = setInterval(() => this.moveOn(performance.now()), TICK_MS);
     this.timer.unref();
   }
 
   /** The whole seconds since profiling began (by the coarse clock): histograms decay by it. */
   get second(): number {
-    return Math.floor((this.tick - this.startedAt) / 1000);
+    return Math.floor(((this.stamp - 1) * TICK_MS) / 1000);
   }
 
   /** Whether to time the handler about to run: all of them, or every `stride`-th under load. */
@@ -51,9 +59,14 @@ export class Profiler {
     return true;
   }
 
-  /** Ms since `queuedAt` (a stamp of this clock; 0: before profiling began, so since then). */
-  ageOf(queuedAt: number | undefined): number {
-    return Math.max(0, Math.round(this.tick - (queuedAt || this.startedAt)));
+  /** Moves the coarse clock on to `now` (`performance.now()`), read by a caller anyway. */
+  moveOn(now: number): void {
+    this.stamp = Math.min(MAX_STAMP, 1 + Math.floor((now - this.startedAt) / TICK_MS));
+  }
+
+  /** Ms since `stamp` (0: queued before profiling began, so since then). */
+  ageOf(stamp: number | undefined): number {
+    return (this.stamp - (stamp || 1)) * TICK_MS;
   }
 
   stop(): void {
@@ -66,19 +79,26 @@ export class Profiler {
     this.stride = Math.max(1, Math.ceil(perSecond / SAMPLES_PER_SECOND));
     this.countdown = Math.min(this.countdown, this.stride);
     this.seen = 0;
-    this.windowFrom = this.tick = now;
+    this.windowFrom = now;
+    this.moveOn(now);
   }
 }
 
-/** One process's profile: a decaying histogram of handler times and its last trace ids. */
+/**
+ * One process's profile: a decaying histogram of handler times and its last trace ids. Decay costs
+ * nothing per second: a sample recorded `s` seconds after the histogram's origin weighs
+ * `DECAY^-s`, so older samples shrink relatively; the weights are brought back near 1 when they grow large.
+ */
 export class ProcessProfile {
-  private buckets: Float32Array | null = null;
-  /** The histogram's decayed total. */
+  private buckets: Float64Array | null = null;
+  /** The weighted total of the histogram. */
   private total = 0;
+  /** What a sample recorded now weighs. */
+  private weight = 1;
   private second: number;
-  /** The percentiles as last computed, and whether the histogram changed since. */
+  /** The percentiles as last computed, and whether a sample came in since. */
   private cached: { readonly p50: number; readonly p99: number } | undefined = undefined;
-  private changed = false;
+  private sampled = false;
   private traces: string[] | null = null;
 
   constructor(readonly profiler: Profiler) {
@@ -87,10 +107,11 @@ export class ProcessProfile {
 
   /** A handler took `ms`. */
   timed(ms: number): void {
-    const buckets = this.decayed();
-    buckets[bucketOf(ms * 1000)]! += 1;
-    this.total += 1;
-    this.changed = true;
+    const buckets = (this.buckets ??= new Float64Array(BUCKETS));
+    this.advance();
+    buckets[bucketOf(ms * 1000)]! += this.weight;
+    this.total += this.weight;
+    this.sampled = true;
   }
 
   traced(traceId: string): void {
@@ -102,10 +123,12 @@ export class ProcessProfile {
   /** Handler time p50/p99 in ms over the last few seconds; `undefined` before one was timed or after a quiet while. */
   handlerMs(): { readonly p50: number; readonly p99: number } | undefined {
     if (this.buckets === null) return undefined;
-    const buckets = this.decayed();
-    if (this.changed) {
-      this.changed = false;
-      this.cached = this.total < 0.5 ? undefined : percentiles(buckets, this.total);
+    this.advance();
+    // What is left of the samples, in samples recorded now: under half of one means a quiet while.
+    if (this.total < this.weight / 2) return undefined;
+    if (this.sampled) {
+      this.sampled = false;
+      this.cached = percentiles(this.buckets, this.total);
     }
     return this.cached;
   }
@@ -114,17 +137,16 @@ export class ProcessProfile {
     return this.traces === null ? undefined : [...this.traces];
   }
 
-  private decayed(): Float32Array {
-    const buckets = (this.buckets ??= new Float32Array(BUCKETS));
+  private advance(): void {
     const second = this.profiler.second;
-    if (second > this.second) {
-      const factor = DECAY ** (second - this.second);
-      for (let i = 0; i < BUCKETS; i++) buckets[i]! *= factor;
-      this.total *= factor;
-      this.second = second;
-      this.changed = true;
-    }
-    return buckets;
+    if (second === this.second) return;
+    this.weight /= DECAY ** (second - this.second);
+    this.second = second;
+    if (this.weight < RESCALE_ABOVE) return;
+    const buckets = this.buckets;
+    if (buckets !== null) for (let i = 0; i < BUCKETS; i++) buckets[i]! /= this.weight;
+    this.total /= this.weight;
+    this.weight = 1;
   }
 }
 
@@ -144,7 +166,7 @@ function valueOf(bucket: number): number {
   return Number((((4 + (bucket & 3)) * width + width / 2) / 1000).toPrecision(3));
 }
 
-function percentiles(buckets: Float32Array, total: number): { p50: number; p99: number } {
+function percentiles(buckets: Float64Array, total: number): { p50: number; p99: number } {
   let seen = 0;
   let p50 = -1;
   for (let i = 0; i < BUCKETS; i++) {
