@@ -5,13 +5,13 @@ import { NestFactory } from '@nestjs/core';
 import { GenServerModule, GenServerRuntime } from 'nestjs-genserver';
 import { GenServerDashboardModule } from 'nestjs-genserver/dashboard';
 import { BenchCounter, benchOptions } from './bench.processes.js';
-import { compare, median, nowMs } from './measure.js';
+import { median, nowMs } from './measure.js';
 import { fmt, met, pct } from './format.js';
 
 const PROCESSES = 10_000;
 const CALLERS = 200;
 const ROUND_MS = 3000;
-const RUNS = 5;
+const RUNS = 8;
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
 
@@ -68,6 +68,27 @@ async function load(runtime: GenServerRuntime, names: string[]): Promise<number>
   return (handled / (nowMs() - started)) * 1000;
 }
 
+/**
+ * Runs the two sides in A B B A order (each then runs first as often as second: whichever runs after
+ * the other pays for the garbage it left), one warm-up each; the medians.
+ */
+async function compareAbba(runs: number, ours: () => Promise<number>, base: () => Promise<number>): Promise<{ ours: number; base: number }> {
+  await ours();
+  await base();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      a.push(await ours());
+      b.push(await base());
+    } else {
+      b.push(await base());
+      a.push(await ours());
+    }
+  }
+  return { ours: median(a), base: median(b) };
+}
+
 /** An open page, in a process of its own as a browser would be: it reads the event stream and counts bytes. */
 function openPage(port: number): Promise<{ page: ChildProcess; bytes: () => Promise<number> }> {
   const script = `
@@ -102,11 +123,11 @@ export async function dashboardOverhead(log: (line: string) => void): Promise<Da
   const watched = await boot(true);
   const { port } = watched.app.getHttpServer().address() as AddressInfo;
   log(`  ${PROCESSES} processes in each app; without vs with the module, no page…`);
-  const closed = await compare(RUNS, () => load(watched.runtime, watched.names), () => load(plain.runtime, plain.names));
+  const closed = await compareAbba(RUNS, () => load(watched.runtime, watched.names), () => load(plain.runtime, plain.names));
   log('  without vs one page open…');
   const rates: number[] = [];
   const updates: number[] = [];
-  const open = await compare(
+  const open = await compareAbba(
     RUNS,
     async () => {
       const { page, bytes } = await openPage(port);
@@ -123,7 +144,7 @@ export async function dashboardOverhead(log: (line: string) => void): Promise<Da
   );
   // Profiling must leave nothing behind: a page once open must not slow the runtime after it closed.
   log('  without vs the module again, no page open, after pages were open…');
-  const after = await compare(RUNS, () => load(watched.runtime, watched.names), () => load(plain.runtime, plain.names));
+  const after = await compareAbba(RUNS, () => load(watched.runtime, watched.names), () => load(plain.runtime, plain.names));
   await plain.app.close();
   await watched.app.close();
   return { closed, open, after, bytesPerSecond: median(rates), treeMs: median(updates) };

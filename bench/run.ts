@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { GenServerRuntime } from 'nestjs-genserver';
@@ -19,7 +21,7 @@ import { clusterSection } from './cluster-section.js';
 import { failover, failoverSection, failoverSkipReason } from './failover.js';
 import { clusterSkipReason, clusterThroughput } from './cluster-throughput.js';
 import { isolation, isolationSection } from './isolation.js';
-import { dashboardOverhead, dashboardSection } from './dashboard-overhead.js';
+import { dashboardSection, type DashboardFigures } from './dashboard-overhead.js';
 
 const INC = { type: 'inc' };
 const GET = { type: 'get' };
@@ -128,6 +130,16 @@ const sdkRow = (label: string, f: Figure, unit: string, target?: number) => {
   return `| ${label} | ${fmt(f.ours)} ${unit} | ${fmt(f.core)} ${unit} | ${pct(f.ours, f.core)} | ${fmt(f.floorUs, 2)} µs | ${fmt(floorRatio * 100)}% | ${fmt(us(f.ours) - us(f.core), 2)} µs (${fmt(f.floorUs, 2)}) | ${goal} |`;
 };
 
+/**
+ * (p) runs in a Node process of its own: after the sections before it, this one's heap is large and
+ * an OpenTelemetry SDK may still be registered, which would weigh on the app it compares unevenly.
+ */
+function dashboardInChild(): DashboardFigures {
+  const script = fileURLToPath(new URL('./dashboard-run.js', import.meta.url));
+  const out = execFileSync(process.execPath, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as DashboardFigures;
+}
+
 async function main() {
   const loadAtStart = os.loadavg()[0]!;
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
@@ -167,8 +179,8 @@ async function main() {
   const failoverSkipped = failoverSkipReason();
   const k = failoverSection(failoverSkipped ? { skipped: failoverSkipped } : await failover(log));
   const l = isolationSection(await isolation(log));
-  log('(p) dashboard at 10 000 processes…');
-  const dash = dashboardSection(await dashboardOverhead(log));
+  log('(p) dashboard at 10 000 processes, in a fresh Node process…');
+  const dash = dashboardSection(dashboardInChild());
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks

@@ -39,6 +39,7 @@ main { display: grid; gap: 1rem; padding: 0 1rem 2rem; }
 table { border-collapse: collapse; width: 100%; } th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; }
 button { font: inherit; color: #0b3a75; background: none; border: 1px solid #0b3a75; border-radius: 0.3rem; padding: 0 0.4rem; cursor: pointer; }
 button:focus-visible, select:focus-visible { outline: 3px solid #0b3a75; outline-offset: 2px; }
+.crash { color: #5c0b0b; }
 pre { background: #f4f4f4; color: #111; padding: 0.5rem; overflow: auto; max-height: 20rem; }
 `;
 
@@ -56,7 +57,7 @@ export const DASHBOARD_JS = `
   const ms = (value) => value < 0.001 ? '< 1 µs' : value < 1 ? (value * 1000).toPrecision(3) + ' µs' : value.toPrecision(3) + ' ms';
   const uptime = (ms) => ms < 1000 ? ms + ' ms' : ms < 60000 ? (ms / 1000).toFixed(0) + ' s' : (ms / 60000).toFixed(0) + ' min';
 
-  function treeItem(node) {
+  function treeItem(node, figures) {
     const item = el('li');
     const label = el('button', { type: 'button', textContent: node.name, title: 'show ' + node.name });
     label.dataset.name = node.name;
@@ -65,8 +66,15 @@ export const DASHBOARD_JS = `
     item.append(label, ' ', el('span', { textContent: kind + ' ' }), badge(node.status));
     if (node.restarts) item.append(' restarts ' + node.restarts);
     if (node.intensity) item.append(' intensity ' + node.intensity.restarts + '/' + node.intensity.maxRestarts + ' in ' + node.intensity.withinMs + ' ms');
+    // A process among those sent (all of them, up to top) shows its figures in the tree too.
+    const p = figures.get(node.name);
+    if (p) {
+      item.append(' mailbox ' + p.mailbox + (p.oldestMs !== undefined ? ' (oldest ' + p.oldestMs + ' ms)' : '') + ', ' + p.rate + ' msg/s');
+      if (p.handlerMs) item.append(', handler p50 ' + ms(p.handlerMs.p50) + ' p99 ' + ms(p.handlerMs.p99));
+      if (p.lastError) item.append(el('span', { className: 'crash', textContent: ' last crash: ' + p.lastError }));
+    }
     if (node.node) item.append(' on ' + node.node + (node.epoch !== undefined ? ' epoch ' + node.epoch : ''));
-    const children = (node.children || []).map(treeItem);
+    const children = (node.children || []).map((child) => treeItem(child, figures));
     if (node.omitted) children.push(el('li', { className: 'omitted', textContent: '… and ' + node.omitted + ' more running processes (see the top views)' }));
     if (children.length) item.append(el('ul', {}, ...children));
     return item;
@@ -75,7 +83,8 @@ export const DASHBOARD_JS = `
   function render() {
     const s = state.snapshot;
     if (!s) return;
-    document.getElementById('tree').replaceChildren(...(s.tree ? [treeItem(s.tree)] : []));
+    const figures = new Map(s.processes.map((p) => [p.name, p]));
+    document.getElementById('tree').replaceChildren(...(s.tree ? [treeItem(s.tree, figures)] : []));
     const key = state.sort;
     const rows = [...s.processes].sort((a, b) => (b[key] || 0) - (a[key] || 0) || (a.name < b.name ? -1 : 1)).slice(0, s.top);
     document.getElementById('shown').textContent = rows.length < s.total ? 'top ' + rows.length + ' of ' + s.total : s.total + ' processes';

@@ -504,7 +504,7 @@ describe('a cluster-wide process tells its fencing epoch', () => {
       nodes.push(await bootApp([Worker], {
         cluster: { transport: 'nats', servers: nats.url, node, leaseTtlMs: 900, prefix: 'prof' },
         supervision: { name: 'root', strategy: 'one_for_one', children: [{ name: 'single', type: Worker }] },
-      }));
+      }, { imports: [GenServerDashboardModule.forRoot() as never] }));
     }
     const [a, b] = nodes as [TestApp, TestApp];
     const ref = a.runtime.whereis('single')!;
@@ -515,5 +515,12 @@ describe('a cluster-wide process tells its fencing epoch', () => {
     // The other node waits in standby and tells where it runs.
     expect(await until(() => b.runtime.whereis('single')?.epoch === ref.epoch)).toBe(true);
     expect(b.runtime.status('single')).toMatchObject({ status: 'standby', node: 'n0' });
+    // The dashboard of either node shows where it runs, and under which epoch.
+    for (const app of [a, b]) {
+      const { body } = await request(app.app.getHttpServer()).get('/genserver/api/snapshot').expect(200);
+      const snapshot = body as DashboardSnapshot;
+      expect(snapshot.processes.find((p) => p.name === 'single')).toMatchObject({ node: 'n0', epoch: ref.epoch });
+      expect(findNode(snapshot.tree, 'single')).toMatchObject({ node: 'n0', epoch: ref.epoch });
+    }
   });
 });
