@@ -78,8 +78,8 @@ export class Incarnation implements ProcessBinding, Waiter {
   }
 
   /** Milliseconds since its `init` finished; 0 while `init` runs. */
-  uptimeMs(): number {
-    return this.startedAt === null ? 0 : this.owner.ports.scheduler.now() - CLOCK_ORIGIN - this.startedAt;
+  uptimeMs(now = this.owner.ports.scheduler.now()): number {
+    return this.startedAt === null ? 0 : now - CLOCK_ORIGIN - this.startedAt;
   }
 
   sendAfter(ms: number, payload: unknown, options?: SendAfterOptions): TimerRef {

@@ -181,9 +181,9 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     return this.addFigures(status, true);
   }
 
-  tree(): TreeNode {
+  tree(now: number): TreeNode {
     const { processed, errors, restarts, stuck, lastError } = this.counters ?? NO_FIGURES;
-    const node: TreeNode = { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs() };
+    const node: TreeNode = { name: this.name, kind: 'process', type: this.type.typeName, status: this.status, restarts, mailbox: this.mailbox.length, stuck, processed, errors, lastError, uptimeMs: this.uptimeMs(now) };
     return this.addFigures(node, false);
   }
 
@@ -860,8 +860,8 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     }
   }
 
-  private uptimeMs(): number {
-    return this.live === null ? 0 : this.live.uptimeMs();
+  private uptimeMs(now?: number): number {
+    return this.live === null ? 0 : this.live.uptimeMs(now);
   }
 }
 

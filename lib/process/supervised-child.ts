@@ -16,7 +16,8 @@ export interface SupervisedChild {
   restart(): Promise<void>;
   /** Leaves for good: what still waits is answered or dead-lettered, names are freed. */
   remove(reason: ExitReason): Promise<void>;
-  tree(): TreeNode;
+  /** Its node of `runtime.tree()`; `now` is the scheduler's time, read once for the whole tree. */
+  tree(now: number): TreeNode;
   /** The supervisor's heartbeat: a process checks whether its mailbox moved since the last beat. */
   beat?(): void;
 }

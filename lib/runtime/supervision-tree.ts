@@ -194,7 +194,8 @@ export class SupervisionTree implements SupervisorHost {
   }
 
   tree(): TreeNode | undefined {
-    return this.root?.tree();
+    // One clock read for every process's uptime: at 10 000 processes the reads were a quarter of the walk.
+    return this.root?.tree(this.kernel.scheduler.now());
   }
 
   emit(event: GenServerEvent): void {

@@ -207,7 +207,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
     this.children.delete(child);
   }
 
-  tree(): TreeNode {
+  tree(now: number): TreeNode {
     return {
       name: this.name,
       kind: this.spec.kind,
@@ -216,7 +216,7 @@ export class SupervisorNode implements SupervisedChild, ChildParent {
       restarts: this.restarts,
       intensity: this.intensity.used(),
       // A child that has just stopped is still in the list until its removal returns.
-      children: [...this.children].map((child) => child.tree()).filter((node) => node.status !== 'stopped'),
+      children: [...this.children].map((child) => child.tree(now)).filter((node) => node.status !== 'stopped'),
     };
   }
 
