@@ -220,7 +220,7 @@ export class GenServerRuntime {
   /**
    * Profiles every process until `stop()` is called: while on, `status()` and `tree()` also tell
    * each process's handler time (p50/p99 in ms over the last few seconds; every handler is timed up
-   * to 10 000 a second, an even sample above), the age of its oldest waiting message (to ~10 ms),
+   * to 5 000 a second, an even sample above), the age of its oldest waiting message (to ~10 ms),
    * and `status()` the trace ids of its last handled messages. Off, the message path pays one
    * field read. Several callers may profile at once; it ends when the last stops. The dashboard
    * profiles while a page is open.
