@@ -203,7 +203,10 @@ ${CALLERS} concurrent callers each send 4 casts then a call to processes spread 
 (a dynamic supervisor's children), letting the event loop turn every 50 rounds, ${ROUND_MS / 1000} s per run.
 - No page open: ${CHILD_PAIRS} fresh Node processes with the module and ${CHILD_PAIRS} without, alternately (A B B A …), each
   the median of ${CHILD_RUNS} runs after a warm-up. Two apps in one Node process differ by which was built first (by up to
-  13% on this VM), more than what is measured here.
+  13% on this VM), more than what is measured here. Fresh processes differ too (some fall into a slow mode for their
+  whole life, see (b″)), so this row bounds the cost only loosely. With no page open the message path is the same
+  with and without the module: the profiling hook in it is one field read when a message is queued and one when its
+  handler runs.
 - One page open: the same app with a page open and with none, ${RUNS} runs each, alternately. The page is another Node
   process reading the event stream, as a browser would; while it is open the runtime is profiled (handler times,
   mailbox ages). Each page-open run starts ${fmt(SETTLE_MS / 1000, 1)} s after the page opened: its first second (setting up

@@ -6,6 +6,7 @@ import type { Envelope } from './envelope.js';
 import type { MessageTrace, Outcome } from '../telemetry/telemetry.js';
 import type { GenServerProcess } from './gen-server-process.js';
 import type { ProcessPorts } from './process-ports.js';
+import { ProcessProfile, type Profiler } from './process-profile.js';
 
 /** What the runner reports a handler's outcome to. */
 export interface RunnerOwner {
@@ -19,8 +20,6 @@ export interface RunnerOwner {
   crashed(envelope: Envelope, error: unknown): void | Promise<void>;
   /** No handler matches the message. */
   unhandled(envelope: Envelope): void;
-  /** While profiled: a handler finished after `ms` (-1 when it was not among those timed). */
-  profiled(envelope: Envelope, ms: number): void;
 }
 
 /**
@@ -35,6 +34,11 @@ export class HandlerRunner {
   private trace: MessageTrace | null = null;
   /** The watchdog of the running handler, when it is async and limited. */
   private watchdog: unknown = null;
+  /**
+   * Its process's handler times and trace ids while the runtime is profiled. Here rather than on the
+   * cell: an idle process (no message handled yet) has no runner, so it carries no field for it.
+   */
+  private profile: ProcessProfile | null = null;
   /** `performance.now()` when the running handler began, if it is one the profiler times; else 0. */
   private timedFrom = 0;
 
@@ -160,15 +164,30 @@ export class HandlerRunner {
     return this.owner.crashed(envelope, error);
   }
 
+  /** Its profile under `profiler`, if it has one (one made under an earlier profiler is stale). */
+  profileUnder(profiler: Profiler): ProcessProfile | undefined {
+    const profile = this.profile;
+    return profile !== null && profile.profiler === profiler ? profile : undefined;
+  }
+
+  /** Profiling ended: what was measured goes. */
+  unprofile(): void {
+    this.profile = null;
+  }
+
+  /** A handler finished while profiled: its time, if it was timed, and its trace id, if it had one. */
   private profiled(envelope: Envelope): void {
-    let ms = -1;
-    if (this.timedFrom !== 0) {
-      const now = performance.now();
-      ms = now - this.timedFrom;
-      const profiler = this.owner.ports.profiler;
-      if (profiler !== null) profiler.moveOn(now);
-    }
+    const from = this.timedFrom;
     this.timedFrom = 0;
-    this.owner.profiled(envelope, ms);
+    const profiler = this.owner.ports.profiler;
+    if (profiler === null) return; // profiling stopped while it ran
+    let profile = this.profile;
+    if (profile === null || profile.profiler !== profiler) this.profile = profile = new ProcessProfile(profiler);
+    if (from !== 0) {
+      const now = performance.now();
+      profiler.moveOn(now);
+      profile.timed(now - from);
+    }
+    if (envelope.trace !== undefined) profile.traced(envelope.trace.traceId);
   }
 }

@@ -22,7 +22,6 @@ import { END_INCARNATION, PROCESS_BINDING, STATUS_DETAILS, type GenServerProcess
 import { HandlerRunner, type RunnerOwner } from './handler-runner.js';
 import { Incarnation, type IncarnationOwner } from './incarnation.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
-import { ProcessProfile } from './process-profile.js';
 import { isNoReply } from './no-reply.js';
 import { armTimer } from '../common/scheduler.js';
 import type { ProcessPorts } from './process-ports.js';
@@ -68,8 +67,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
   // Both made on first use: an idle process (there may be 100 000) has neither.
   private runner: HandlerRunner | null = null;
   private counters: ProcessStats | null = null;
-  /** Its handler times and trace ids while the runtime is profiled (see `GenServerRuntime.profile`). */
-  private profile: ProcessProfile | null = null;
   /** `init` while it runs. */
   private spawning: Promise<void> | null = null;
   /** Set when the process leaves for good: from then on new messages are refused. */
@@ -205,7 +202,7 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     if (details !== undefined) Object.assign(figures, details);
     const profiler = this.ports.profiler;
     if (profiler === null) return into;
-    const profile = this.profile !== null && this.profile.profiler === profiler ? this.profile : null;
+    const profile = this.runner?.profileUnder(profiler);
     const handlerMs = profile?.handlerMs();
     if (handlerMs !== undefined) figures.handlerMs = handlerMs;
     const oldest = this.mailbox.peek();
@@ -227,17 +224,9 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     }
   }
 
-  /** Its profile under the runtime's profiler (a fresh one when profiling began since); `null` when not profiled. */
-  private currentProfile(): ProcessProfile | null {
-    const profiler = this.ports.profiler;
-    if (profiler === null) return null;
-    const profile = this.profile;
-    return profile !== null && profile.profiler === profiler ? profile : (this.profile = new ProcessProfile(profiler));
-  }
-
   /** Profiling ended: what was measured goes. */
   unprofile(): void {
-    this.profile = null;
+    this.runner?.unprofile();
   }
 
   /** In a cluster: the node that runs it (this one, or the owner a standby waits on). */
@@ -622,13 +611,6 @@ export class ProcessCell implements MailboxOwner<Envelope>, SupervisedChild, Sta
     this.ports.emit({ type: 'crashed', name: this.name, at: this.ports.scheduler.now(), reason: error, messageType: envelope.type, state });
     this.ports.outbox.deadLetter(envelope, 'crashed');
     return this.exitItself(crashReason(error));
-  }
-
-  profiled(envelope: Envelope, ms: number): void {
-    const profile = this.currentProfile();
-    if (profile === null) return;
-    if (ms >= 0) profile.timed(ms);
-    if (envelope.trace !== undefined) profile.traced(envelope.trace.traceId);
   }
 
   unhandled(envelope: Envelope): void {
