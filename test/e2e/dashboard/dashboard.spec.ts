@@ -1,10 +1,9 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { GenServer, GenServerProcess, HandleCall, HandleCast, InvalidOptionError, NoSuchProcessError } from 'nestjs-genserver';
-import { GenServerDashboardModule, type DashboardDelta, type DashboardProcess, type DashboardSnapshot } from 'nestjs-genserver/dashboard';
+import { GenServerDashboardModule, type DashboardDelta, type DashboardSnapshot } from 'nestjs-genserver/dashboard';
 import { bootApp, type TestApp } from '../../support/app.js';
+import { readEvents } from '../../support/dashboard-events.js';
 
 // #14 (first part): the dashboard's page, assets, data and event stream over real HTTP.
 
@@ -28,54 +27,6 @@ class TokenGuard implements CanActivate {
   }
 }
 
-interface SseEvent {
-  id: string;
-  event: string;
-  data: DashboardSnapshot | DashboardDelta;
-  /** The processes as a page sees them after this event (the snapshot, then each delta applied). */
-  view: Map<string, DashboardProcess>;
-}
-
-/** Reads server-sent events from a real HTTP stream until `until` says enough (or 5 s pass). */
-function readEvents(app: TestApp, path: string, until: (events: SseEvent[]) => boolean, headers: Record<string, string> = {}): Promise<SseEvent[]> {
-  const { port } = app.app.getHttpServer().address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    const events: SseEvent[] = [];
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
-          if (field('data') === '') continue;
-          const event = field('event');
-          const data = JSON.parse(field('data')) as DashboardSnapshot | DashboardDelta;
-          const view = event === 'snapshot' ? new Map((data as DashboardSnapshot).processes.map((p) => [p.name, p])) : new Map(events.at(-1)?.view);
-          if (event === 'delta') {
-            for (const name of (data as DashboardDelta).removed) view.delete(name);
-            for (const p of (data as DashboardDelta).changed) view.set(p.name, p);
-          }
-          events.push({ id: field('id'), event, data, view });
-          if (until(events)) {
-            req.destroy();
-            resolve(events);
-          }
-        }
-      });
-    });
-    req.on('error', (error) => (events.length > 0 ? resolve(events) : reject(error)));
-    const timer = setTimeout(() => {
-      req.destroy();
-      resolve(events);
-    }, 5000);
-    req.on('close', () => clearTimeout(timer));
-    req.end();
-  });
-}
 
 describe('the dashboard', () => {
   let app: TestApp;
@@ -131,7 +82,7 @@ describe('the dashboard', () => {
     expect(deltas.some((d) => d.tree !== undefined)).toBe(true);
     expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => Number(events[0]!.id) + i));
     // A reconnecting client (Last-Event-ID) is sent a fresh snapshot, numbered after what it had.
-    const resumed = await readEvents(app, '/genserver/api/events', (got) => got.length >= 1, { 'last-event-id': last.id });
+    const resumed = await readEvents(app, '/genserver/api/events', (got) => got.length >= 1, { headers: { 'last-event-id': last.id } });
     expect(resumed[0]!.event).toBe('snapshot');
     expect(Number(resumed[0]!.id)).toBeGreaterThan(Number(last.id));
     expect([...resumed[0]!.view.keys()]).toContain('extra');

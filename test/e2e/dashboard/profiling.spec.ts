@@ -1,14 +1,13 @@
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import request from 'supertest';
 import { GenServer, GenServerProcess, HandleCall, HandleCast, InvalidOptionError, NoSuchProcessError, ProcessCrashedError, type GenServerModuleOptions, type ProcessStatus, type TreeNode } from 'nestjs-genserver';
-import { GenServerDashboardModule, type DashboardDelta, type DashboardProcess, type DashboardSnapshot, type DashboardTreeNode } from 'nestjs-genserver/dashboard';
+import { GenServerDashboardModule, type DashboardSnapshot, type DashboardTreeNode } from 'nestjs-genserver/dashboard';
 import { bootApp, gate, sleep, type TestApp } from '../../support/app.js';
 import { startNats, type NatsServer } from '../../support/nats-server.js';
+import { readEvents } from '../../support/dashboard-events.js';
 
 // runtime.startProfiling(): handler times, the age of the oldest waiting message and trace ids in
 // status()/tree(); the dashboard profiles while a page is connected and sends the union of top-N
@@ -328,51 +327,6 @@ describe('runtime.startProfiling() with an OpenTelemetry SDK', () => {
   });
 });
 
-interface SseEvent {
-  event: string;
-  data: DashboardSnapshot | DashboardDelta;
-  /** The processes as a page sees them after this event (the snapshot, then each delta applied). */
-  view: Map<string, DashboardProcess>;
-}
-
-/** Reads server-sent events from a real HTTP stream until `done` says enough (or `ms` pass), then disconnects. */
-function readEvents(app: TestApp, path: string, done: (events: SseEvent[]) => boolean, ms = 8000): Promise<SseEvent[]> {
-  const { port } = app.app.getHttpServer().address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    const events: SseEvent[] = [];
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { accept: 'text/event-stream' } }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
-          if (field('data') === '') continue;
-          const event = field('event');
-          const data = JSON.parse(field('data')) as DashboardSnapshot | DashboardDelta;
-          const view = event === 'snapshot' ? new Map((data as DashboardSnapshot).processes.map((p) => [p.name, p])) : new Map(events.at(-1)?.view);
-          if (event === 'delta') {
-            for (const name of (data as DashboardDelta).removed) view.delete(name);
-            for (const p of (data as DashboardDelta).changed) view.set(p.name, p);
-          }
-          events.push({ event, data, view });
-          if (done(events)) finish();
-        }
-      });
-    });
-    const finish = () => {
-      clearTimeout(timer);
-      req.destroy();
-      resolve(events);
-    };
-    const timer = setTimeout(finish, ms);
-    req.on('error', (error) => (events.length > 0 ? finish() : reject(error)));
-    req.end();
-  });
-}
 
 describe('the dashboard while profiling', () => {
   let app: TestApp;
@@ -471,7 +425,7 @@ describe('the dashboard while profiling', () => {
       }
       const view = got.at(-1)!.view;
       return view.get('busy')?.handlerMs !== undefined && (view.get('blocked')?.oldestMs ?? 0) >= 500;
-    });
+    }, { ms: 8000 });
     expect(events[0]!.event).toBe('snapshot');
     const view = events.at(-1)!.view;
     expect(view.get('busy')!.handlerMs!.p50).toBeGreaterThanOrEqual(1);
