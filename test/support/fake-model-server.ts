@@ -70,6 +70,16 @@ export function lastUserText(request: ModelRequest): string {
   return user === undefined ? '' : textOf(user);
 }
 
+/** A script whose first request is answered 429 with `Retry-After: retryAfter`, and every later one by `then`. */
+export function throttledOnce(retryAfter: string, then: ModelScript): ModelScript {
+  let throttled = false;
+  return (request, index) => {
+    if (throttled) return then(request, index);
+    throttled = true;
+    return { status: 429, retryAfter };
+  };
+}
+
 export async function startFakeModelServer(script: ModelScript = () => ({ text: 'ok' })): Promise<FakeModelServer> {
   const requests: ModelRequest[] = [];
   let current = script;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Agent, AgentProcess, GenServer, GenServerProcess, HandleCall, TaskCancelledError, Tool, type AgentEvent, type AgentState, type TaskReply } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
 import { lastArrayOf } from '../../support/collect.js';
-import { lastUserText, startFakeModelServer, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
+import { lastUserText, startFakeModelServer, throttledOnce, textOf, type FakeModelServer } from '../../support/fake-model-server.js';
 
 // #13: a turn never holds the mailbox: the agent answers status and cancel meanwhile, queues or
 // interrupts by policy, and a 429 holds every agent of the provider back for its Retry-After.
@@ -118,14 +118,7 @@ describe('agents: turns, policies, cancel and rate limits', () => {
   });
 
   it("a 429 holds back every agent of that provider until its Retry-After, then the request is retried", async () => {
-    let throttled = false;
-    server.script((request) => {
-      if (!throttled) {
-        throttled = true;
-        return { status: 429, retryAfter: '1' };
-      }
-      return { text: `re: ${lastUserText(request)}` };
-    });
+    server.script(throttledOnce('1', (request) => ({ text: `re: ${lastUserText(request)}` })));
     app = await bootApp([Queued, Other], { agents: { model: model() } });
     const a = app.runtime.call<TaskReply>('queued', { type: 'task', input: 'a' }, { timeout: 10_000 });
     await sleep(100);
@@ -137,14 +130,7 @@ describe('agents: turns, policies, cancel and rate limits', () => {
   });
 
   it('caps a long Retry-After at maxRetryAfterMs', async () => {
-    let throttled = false;
-    server.script(() => {
-      if (!throttled) {
-        throttled = true;
-        return { status: 429, retryAfter: '120' };
-      }
-      return { text: 'ok' };
-    });
+    server.script(throttledOnce('120', () => ({ text: 'ok' })));
     app = await bootApp([Queued], { agents: { model: model(), maxRetryAfterMs: 300 } });
     const reply = await app.runtime.call<TaskReply>('queued', { type: 'task', input: 'a' }, { timeout: 10_000 });
     expect(reply.text).toBe('ok');

@@ -1,7 +1,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { Agent, AgentProcess, type TaskReply } from 'nestjs-genserver';
 import { bootApp, sleep, type TestApp } from '../../support/app.js';
-import { lastUserText, startFakeModelServer, type FakeModelServer } from '../../support/fake-model-server.js';
+import { lastUserText, startFakeModelServer, throttledOnce, type FakeModelServer } from '../../support/fake-model-server.js';
 import { startNats, type NatsServer } from '../../support/nats-server.js';
 
 // #13: one model-gateway process per provider: a token bucket (agents.requestsPerSecond) and the
@@ -60,14 +60,7 @@ describe('agents: the model gateway process', () => {
     });
 
     it('a 429 seen by an agent on one node holds back an agent on another node', async () => {
-      let throttled = false;
-      server.script((request) => {
-        if (!throttled) {
-          throttled = true;
-          return { status: 429, retryAfter: '1' };
-        }
-        return { text: `re: ${lastUserText(request)}` };
-      });
+      server.script(throttledOnce('1', (request) => ({ text: `re: ${lastUserText(request)}` })));
       const cluster = (node: string) => ({ transport: 'nats' as const, servers: nats.url, node, leaseTtlMs: 2000, prefix: 'gw' });
       apps.push(await bootApp([Left], { cluster: cluster('n0'), agents: { model: model() } }));
       apps.push(await bootApp([Right], { cluster: cluster('n1'), agents: { model: model() } }));
